@@ -1,0 +1,54 @@
+import type { TaskType } from '../datasets/types.js';
+import type { ChatMessage, Usage } from '../llm/types.js';
+
+export interface Agent {
+  id: string;
+  /** Human-readable role, e.g. "solver", "reflector", "expert", "aggregator". */
+  role: string;
+  /** Prompt template with `{{question}}` and `{{context}}`; other braces are literal. */
+  prompt: string;
+  /** Model reference; defaults to the config's agent model. */
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+}
+
+export type Edge = [from: string, to: string];
+
+export interface System {
+  name: string;
+  task: TaskType;
+  agents: Agent[];
+  edges: Edge[];
+  /** Id of the agent whose output is the system's final answer. */
+  output: string;
+  /** `full` (default): upstream outputs are passed verbatim; `summary`: the reference's short hand-off. */
+  contextMode?: 'full' | 'summary';
+}
+
+/** agent id → prompt template. */
+export type PromptMap = Record<string, string>;
+
+export interface AgentRecord {
+  agentId: string;
+  role: string;
+  model: string;
+  messages: ChatMessage[];
+  context: string;
+  output: string;
+  usage: Usage;
+  latencyMs: number;
+  cached: boolean;
+  /** The answer this agent's own output states, when it states one. */
+  extracted: string | null;
+  error?: string;
+}
+
+export interface Trace {
+  itemId: string;
+  /** Records in execution order. */
+  records: AgentRecord[];
+  finalOutput: string;
+  error?: string;
+  simulated: boolean;
+}
