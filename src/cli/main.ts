@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBaseline } from './commands/baseline.js';
 import { registerData } from './commands/data.js';
+import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerGrade } from './commands/grade.js';
 import { registerOptimize } from './commands/optimize.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .version(pkg.version, '-v, --version')
     .showHelpAfterError();
   // Each command module registers itself and imports its heavy modules lazily, so `--help` stays fast.
+  registerDemo(program);
   registerData(program);
   registerGrade(program);
   registerSim(program);
