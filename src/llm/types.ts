@@ -48,3 +48,30 @@ export interface LlmClient {
 }
 
 export const zeroUsage = (): Usage => ({ inputTokens: 0, outputTokens: 0 });
+
+/** What a provider receives: the request with the model reference resolved to the provider's model name. */
+export interface ProviderCall {
+  model: string;
+  messages: ChatMessage[];
+  temperature: number;
+  maxTokens?: number;
+  seed?: number;
+  sampleIndex: number;
+}
+
+export interface ProviderResult {
+  text: string;
+  usage: Usage;
+  finishReason: FinishReason;
+  model: string;
+  simulated: boolean;
+}
+
+/**
+ * One backend (OpenAI SDK, Gemini SDK, the simulated model). The LLM layer wraps providers with
+ * scheduling, retries, caching, metering and budgets; providers only make the call.
+ */
+export interface Provider {
+  readonly name: string;
+  call(request: ProviderCall, signal: AbortSignal): Promise<ProviderResult>;
+}
