@@ -1,0 +1,156 @@
+import type { BudgetLimit, Price } from './config.js';
+import { LlmError } from './errors.js';
+import { DEFAULT_PRICES } from './prices.js';
+import type { CallRole, Usage } from './types.js';
+
+export interface UsageTotals {
+  calls: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  usd: number;
+  /** Calls answered from the cache: their tokens and cost are saved, not spent. */
+  cacheHits: number;
+  savedInputTokens: number;
+  savedOutputTokens: number;
+  savedUsd: number;
+}
+
+export interface UsageReport {
+  total: UsageTotals;
+  byRole: Record<CallRole, UsageTotals>;
+  byModel: Record<string, UsageTotals>;
+  /** Models with no price in the table (their cost is counted as 0). */
+  unpriced: string[];
+}
+
+export type BudgetScope = 'total' | CallRole;
+
+/** Thrown before dispatch when a call would exceed a budget. Callers catch it to finish gracefully. */
+export class BudgetExhaustedError extends LlmError {
+  override name = 'BudgetExhaustedError';
+  constructor(
+    readonly scope: BudgetScope,
+    readonly limit: keyof BudgetLimit,
+    readonly max: number,
+    readonly spent: number,
+  ) {
+    super(
+      `${scope} budget exhausted: ${limit} ${round(spent)} of ${max} spent (llm.budget.${scope}.${limit})`,
+      {
+        retryable: false,
+      },
+    );
+  }
+}
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+const emptyTotals = (): UsageTotals => ({
+  calls: 0,
+  errors: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  usd: 0,
+  cacheHits: 0,
+  savedInputTokens: 0,
+  savedOutputTokens: 0,
+  savedUsd: 0,
+});
+
+/** Usage and cost accounting per role and per model, with budgets checked before each dispatch. */
+export class Meter {
+  private readonly total = emptyTotals();
+  private readonly byRole: Record<CallRole, UsageTotals> = {
+    agent: emptyTotals(),
+    optimizer: emptyTotals(),
+    judge: emptyTotals(),
+  };
+  private readonly byModel = new Map<string, UsageTotals>();
+  private readonly unpriced = new Set<string>();
+  private readonly prices: Record<string, Price>;
+
+  constructor(
+    private readonly budgets: Partial<Record<BudgetScope, BudgetLimit>> = {},
+    prices: Record<string, Price> = {},
+  ) {
+    this.prices = { ...DEFAULT_PRICES, ...prices };
+  }
+
+  /** Throws BudgetExhaustedError when one more call of this role would go over a budget. */
+  check(role: CallRole): void {
+    for (const scope of ['total', role] as const) {
+      const limit = this.budgets[scope];
+      if (!limit) continue;
+      const spent = scope === 'total' ? this.total : this.byRole[scope];
+      if (limit.calls !== undefined && spent.calls + 1 > limit.calls) {
+        throw new BudgetExhaustedError(scope, 'calls', limit.calls, spent.calls);
+      }
+      const tokens = spent.inputTokens + spent.outputTokens;
+      if (limit.tokens !== undefined && tokens >= limit.tokens) {
+        throw new BudgetExhaustedError(scope, 'tokens', limit.tokens, tokens);
+      }
+      if (limit.usd !== undefined && spent.usd >= limit.usd) {
+        throw new BudgetExhaustedError(scope, 'usd', limit.usd, spent.usd);
+      }
+    }
+  }
+
+  costOf(model: string, usage: Usage): number {
+    const price = this.prices[model];
+    if (!price) {
+      this.unpriced.add(model);
+      return 0;
+    }
+    return (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1e6;
+  }
+
+  record(role: CallRole, model: string, usage: Usage, cached: boolean): void {
+    const usd = this.costOf(model, usage);
+    for (const t of this.targets(role, model)) {
+      if (cached) {
+        t.cacheHits++;
+        t.savedInputTokens += usage.inputTokens;
+        t.savedOutputTokens += usage.outputTokens;
+        t.savedUsd += usd;
+      } else {
+        t.calls++;
+        t.inputTokens += usage.inputTokens;
+        t.outputTokens += usage.outputTokens;
+        t.usd += usd;
+      }
+    }
+  }
+
+  recordError(role: CallRole, model: string): void {
+    for (const t of this.targets(role, model)) {
+      t.calls++;
+      t.errors++;
+    }
+  }
+
+  private targets(role: CallRole, model: string): UsageTotals[] {
+    let m = this.byModel.get(model);
+    if (!m) {
+      m = emptyTotals();
+      this.byModel.set(model, m);
+    }
+    return [this.total, this.byRole[role], m];
+  }
+
+  report(): UsageReport {
+    const copy = (t: UsageTotals) => ({ ...t, usd: round(t.usd), savedUsd: round(t.savedUsd) });
+    return {
+      total: copy(this.total),
+      byRole: {
+        agent: copy(this.byRole.agent),
+        optimizer: copy(this.byRole.optimizer),
+        judge: copy(this.byRole.judge),
+      },
+      byModel: Object.fromEntries(
+        [...this.byModel].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, copy(v)]),
+      ),
+      unpriced: [...this.unpriced].sort(),
+    };
+  }
+}
