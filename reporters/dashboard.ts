@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Reporter, TestModule, Vitest } from 'vitest/node';
+import { HarnessInputError, readBaseline, readHistory } from '../src/harness/baseline.js';
+import { dashboardData, renderDashboard } from '../src/harness/dashboard.js';
+import { runRecordFor } from '../src/harness/reporting.js';
+import type { RunRecord } from '../src/harness/types.js';
+import { writeFileAtomicSync } from '../src/util/fs.js';
+import { DEFAULT_BASELINE } from './gate.js';
+import { DEFAULT_HISTORY } from './json.js';
+
+export interface DashboardReporterOptions {
+  /** Output directory; the page is `<dir>/index.html` (default `.maspo/dashboard`). */
+  dir?: string;
+  /** History file written by the json reporter (default `.maspo/history.jsonl`). */
+  history?: string;
+  baseline?: string;
+  /** Most runs shown (default 50). */
+  keep?: number;
+}
+
+export const DEFAULT_DASHBOARD_DIR = '.maspo/dashboard';
+
+/** Writes a static, self-contained HTML dashboard (inline SVG charts, no network at view time). */
+export default class DashboardReporter implements Reporter {
+  private vitest?: Vitest;
+  /** Path of the last page written (absolute). */
+  written?: string;
+  constructor(private readonly options: DashboardReporterOptions = {}) {}
+
+  onInit(vitest: Vitest): void {
+    this.vitest = vitest;
+  }
+
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const run = runRecordFor(modules, this.vitest);
+    if (!run) return;
+    const root = this.vitest?.config.root ?? process.cwd();
+    this.written = writeDashboard(run, {
+      dir: resolve(root, this.options.dir ?? DEFAULT_DASHBOARD_DIR),
+      history: resolve(root, this.options.history ?? DEFAULT_HISTORY),
+      baseline: resolve(root, this.options.baseline ?? DEFAULT_BASELINE),
+      ...(this.options.keep ? { keep: this.options.keep } : {}),
+    });
+  }
+}
+
+/** Builds the page from a history file and the current run; returns the path of index.html and data.json. */
+export function writeDashboard(
+  run: RunRecord | undefined,
+  o: { dir: string; history: string; baseline?: string; keep?: number },
+): string {
+  let history: RunRecord[] = [];
+  try {
+    history = readHistory(o.history);
+  } catch (err) {
+    if (!(err instanceof HarnessInputError)) throw err;
+  }
+  let baselinePrompts: Record<string, string> | undefined;
+  try {
+    if (o.baseline && existsSync(o.baseline)) baselinePrompts = readBaseline(o.baseline).prompts;
+  } catch (err) {
+    if (!(err instanceof HarnessInputError)) throw err;
+  }
+  const data = dashboardData(history, run, baselinePrompts, o.keep);
+  const file = join(o.dir, 'index.html');
+  writeFileAtomicSync(file, renderDashboard(data));
+  writeFileAtomicSync(join(o.dir, 'data.json'), `${JSON.stringify(data, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,140 @@
+import { diffLines } from 'diff';
+import { formatFailure } from './gate.js';
+import type { Baseline, GateVerdict, RunRecord } from './types.js';
+
+/** GitHub refuses comment bodies above 65,536 characters. */
+export const MAX_COMMENT_CHARS = 60_000;
+/** Marker that lets a workflow find and update its own sticky comment. */
+export const STICKY_MARKER = '<!-- maspo-eval-summary -->';
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const signedPt = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(100 * x).toFixed(1)} pt`;
+const int = (x: number) => x.toLocaleString('en-US');
+const usd = (x: number) => `$${x < 0.01 && x > 0 ? x.toFixed(4) : x.toFixed(2)}`;
+
+/** Unified line diff of two prompts ('' when equal). Lines are prefixed with `+`, `-` or a space. */
+export function promptDiff(before: string, after: string): string {
+  if (before === after) return '';
+  const out: string[] = [];
+  for (const part of diffLines(before, after)) {
+    const sign = part.added ? '+' : part.removed ? '-' : ' ';
+    const lines = part.value.replace(/\n$/, '').split('\n');
+    for (const l of lines) out.push(`${sign}${l}`);
+  }
+  return out.join('\n');
+}
+
+function fence(text: string, lang = ''): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const f = '`'.repeat(longest + 1);
+  return `${f}${lang}\n${text}\n${f}`;
+}
+
+export interface MarkdownOptions {
+  /** Title line (default "maspo eval"). */
+  title?: string;
+  /** Links shown under the table (e.g. the dashboard artifact). */
+  links?: Array<{ label: string; href: string }>;
+}
+
+/** The PR-ready summary of a run: verdict, per-benchmark table, gate lines, per-agent prompt diffs. */
+export function renderMarkdown(
+  run: RunRecord,
+  baseline: Baseline | undefined,
+  verdict: GateVerdict | undefined,
+  opts: MarkdownOptions = {},
+): string {
+  const lines: string[] = [STICKY_MARKER];
+  const status = verdict ? (verdict.pass ? '✅ gate passed' : '❌ gate failed') : 'no gate';
+  lines.push(`## ${opts.title ?? 'maspo eval'} — ${status}`, '');
+  if (run.simulated) {
+    lines.push(
+      '> [!WARNING]',
+      "> **Simulated model.** These results were produced by maspo's offline simulated model (`sim:` models),",
+      '> not by a real LLM. They exercise the pipeline; they say nothing about real model quality.',
+      '',
+    );
+  }
+  lines.push(
+    '| benchmark | split | n | accuracy (95% CI) | Δ vs baseline | misalignment | Δ misalignment | errors | calls | tokens (in/out) | cost |',
+    '|---|---|--:|---|---|--:|---|--:|--:|--:|--:|',
+  );
+  for (const s of run.benchmarks) {
+    const cmp = verdict?.comparisons.find((c) => c.benchmark === s.benchmark);
+    const base = baseline?.benchmarks[s.benchmark];
+    const dAcc =
+      cmp?.accuracyDelta != null
+        ? `${signedPt(cmp.accuracyDelta)} (p=${cmp.accuracyP!.toFixed(3)}, ${cmp.paired} paired)`
+        : base
+          ? `${signedPt(s.accuracy - base.accuracy)} (unpaired)`
+          : '—';
+    const dMis =
+      cmp?.misalignmentDelta != null
+        ? signedPt(cmp.misalignmentDelta)
+        : base
+          ? `${signedPt(s.misalignmentRate - base.misalignmentRate)} (unpaired)`
+          : '—';
+    lines.push(
+      `| ${s.benchmark} | ${s.split} | ${s.n} | ${pct(s.accuracy)} (${pct(s.accuracyCi[0])}–${pct(s.accuracyCi[1])}) | ${dAcc} | ${pct(s.misalignmentRate)} | ${dMis} | ${s.errors} (${pct(s.errorRate)}) | ${int(s.usage.calls)} | ${int(s.usage.inputTokens)} / ${int(s.usage.outputTokens)} | ${usd(s.usage.usd)} |`,
+    );
+  }
+  lines.push('');
+  const models = [...new Set(run.benchmarks.map((b) => `\`${b.model}\``))].join(', ');
+  const systems = [...new Set(run.benchmarks.map((b) => `\`${b.system}\``))].join(', ');
+  lines.push(
+    `System ${systems} · model ${models} · run \`${run.runId}\`${run.git?.sha ? ` · commit \`${run.git.sha.slice(0, 7)}\`` : ''}`,
+  );
+  if (!baseline)
+    lines.push('', '_No baseline file: Δ columns are empty. Create one with `maspo baseline update`._');
+  lines.push('');
+
+  if (verdict) {
+    lines.push('### Gate', '');
+    if (verdict.pass) {
+      lines.push(
+        `Passed: no significant regression (exact McNemar, one-sided, α=${verdict.options.alpha}; tolerance ${pct(verdict.options.accuracyTolerance)} accuracy / ${pct(verdict.options.misalignmentTolerance)} misalignment; error ceiling ${pct(verdict.options.maxErrorRate)}).`,
+      );
+    } else {
+      for (const f of verdict.failures) lines.push(`- ${formatFailure(f)}`);
+    }
+    if (verdict.notes.length > 0) {
+      lines.push('', '<details><summary>Notes</summary>', '');
+      for (const n of verdict.notes) lines.push(`- ${n}`);
+      lines.push('', '</details>');
+    }
+    lines.push('');
+  }
+
+  const agents = run.prompts?.agents ?? {};
+  const ids = Object.keys(agents).sort();
+  if (ids.length > 0) {
+    lines.push('### Prompts', '');
+    lines.push(
+      `Source: ${run.prompts!.source}${run.prompts!.path ? ` (\`${run.prompts!.path}\`)` : ''} · hash \`${run.prompts!.hash.slice(0, 12)}\``,
+      '',
+    );
+    for (const id of ids) {
+      const a = agents[id]!;
+      const before = baseline?.prompts?.[id];
+      const diff = before === undefined ? '' : promptDiff(before, a.prompt);
+      const state = before === undefined ? 'no baseline prompt' : diff ? 'changed vs baseline' : 'unchanged';
+      lines.push(
+        `<details><summary><b>${id}</b> — ${state}${a.depth !== undefined ? ` (depth ${a.depth})` : ''}</summary>`,
+        '',
+      );
+      if (a.rationale)
+        lines.push(`**Optimizer's rationale:** ${a.rationale.replace(/\s+/g, ' ').trim()}`, '');
+      if (diff) lines.push(fence(diff, 'diff'));
+      else lines.push(fence(a.prompt));
+      lines.push('', '</details>', '');
+    }
+  }
+  if (opts.links?.length) {
+    lines.push(opts.links.map((l) => `[${l.label}](${l.href})`).join(' · '), '');
+  }
+  let text = lines.join('\n');
+  if (text.length > MAX_COMMENT_CHARS) {
+    text = `${text.slice(0, MAX_COMMENT_CHARS)}\n\n… (truncated: the summary exceeded GitHub's comment size limit; see the dashboard artifact)\n`;
+  }
+  return text;
+}

@@ -1,0 +1,208 @@
+/**
+ * Result records of the Vitest harness. Tests put one {@link ItemResultRecord} per item into
+ * `task.meta.maspo`; reporters (running in Vitest's main process) read them back, aggregate them into a
+ * {@link RunRecord} and compare it with a {@link Baseline}. Everything here is plain JSON (meta crosses
+ * the worker boundary by structured clone and is written by Vitest's json reporter).
+ *
+ * Versioned: bump the `v`/`version` literal when a field changes meaning; readers reject unknown versions.
+ */
+
+export const ITEM_RECORD_VERSION = 1 as const;
+export const RUN_RECORD_VERSION = 1 as const;
+export const BASELINE_VERSION = 1 as const;
+
+export interface ItemUsage {
+  /** Model calls made for this item (cache hits included). */
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Cost in USD of the calls that were actually spent (cache hits cost nothing). */
+  usd: number;
+  /** Calls answered from the response cache. */
+  cached: number;
+}
+
+export interface AgentAnswer {
+  extracted: string | null;
+  /** null when the agent stated no answer or the task cannot grade intermediate answers. */
+  correct: boolean | null;
+}
+
+/** Absolute limits a suite declares with `defineBenchmark({ thresholds })`; the gate enforces them. */
+export interface BenchmarkThresholds {
+  /** Accuracy floor (0–1). */
+  minAccuracy?: number;
+  /** Error-rate ceiling (0–1). */
+  maxErrorRate?: number;
+  /** Misalignment-rate ceiling (0–1). */
+  maxMisalignmentRate?: number;
+}
+
+/** One item's outcome: what `task.meta.maspo` holds. */
+export interface ItemResultRecord {
+  v: typeof ITEM_RECORD_VERSION;
+  benchmark: string;
+  split: string;
+  system: string;
+  /** Default agent model reference. */
+  model: string;
+  id: string;
+  correct: boolean;
+  extracted: string | null;
+  /** Set when the item could not be judged (provider failure, timeout, sandbox failure…). Never "just wrong". */
+  error?: string;
+  /** Some agent's own answer was correct but the final answer was wrong. */
+  misaligned: boolean;
+  agents: Record<string, AgentAnswer>;
+  usage: ItemUsage;
+  latencyMs: number;
+  simulated: boolean;
+  /** Hash of the prompts the item ran with. */
+  promptsHash?: string;
+  thresholds?: BenchmarkThresholds;
+}
+
+export interface UsageTotals {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  usd: number;
+  cached: number;
+}
+
+/** Aggregate of one benchmark suite. Rates are over all items (errors count in the denominator). */
+export interface BenchmarkSummary {
+  benchmark: string;
+  split: string;
+  system: string;
+  model: string;
+  simulated: boolean;
+  n: number;
+  correct: number;
+  errors: number;
+  misaligned: number;
+  accuracy: number;
+  /** Wilson ~95% interval of the accuracy. */
+  accuracyCi: [number, number];
+  errorRate: number;
+  misalignmentRate: number;
+  /** Per agent: share of items where that agent was right and the final answer was wrong. */
+  misalignmentByAgent: Record<string, number>;
+  usage: UsageTotals;
+  thresholds?: BenchmarkThresholds;
+}
+
+/** Compact per-item outcome kept in run records and baselines (what the paired tests need). */
+export interface ItemOutcome {
+  id: string;
+  correct: boolean;
+  misaligned: boolean;
+  error?: string;
+  extracted?: string | null;
+}
+
+export interface AgentPromptInfo {
+  prompt: string;
+  /** The optimizer's reason for the latest change, when it recorded one. */
+  rationale?: string;
+  /** Depth (number of accepted refinements) of this prompt in its lineage. */
+  depth?: number;
+}
+
+/** Misalignment rate of an agent's prompt at each optimization depth (from the optimizer's artifact). */
+export interface OptimizationCurvePoint {
+  depth: number;
+  misalignmentRate: number;
+  score?: number;
+}
+
+/** What the harness knows about the prompts a run used. */
+export interface PromptsInfo {
+  /** Where they came from: a reused artifact, a fresh optimization, or the config's own prompts. */
+  source: 'artifact' | 'optimized' | 'config';
+  path?: string;
+  hash: string;
+  agents: Record<string, AgentPromptInfo>;
+  /** Per agent, misalignment rate over optimization depth. */
+  curves?: Record<string, OptimizationCurvePoint[]>;
+  simulated?: boolean;
+}
+
+export interface GateFailure {
+  benchmark: string;
+  metric: 'accuracy' | 'misalignmentRate' | 'errorRate' | 'coverage';
+  baseline: number | null;
+  now: number;
+  /** Human-readable name of the test or rule that failed, with its numbers. */
+  test: string;
+}
+
+export interface BenchmarkComparison {
+  benchmark: string;
+  /** Items present in both runs and without error in either. */
+  paired: number;
+  baselineAccuracy: number | null;
+  accuracyDelta: number | null;
+  accuracyP: number | null;
+  baselineMisalignmentRate: number | null;
+  misalignmentDelta: number | null;
+  misalignmentP: number | null;
+  baselineErrorRate: number | null;
+}
+
+export interface GateVerdict {
+  pass: boolean;
+  failures: GateFailure[];
+  /** Non-failing observations (no baseline for a benchmark, improvements, unpaired items…). */
+  notes: string[];
+  comparisons: BenchmarkComparison[];
+  options: { alpha: number; accuracyTolerance: number; misalignmentTolerance: number; maxErrorRate: number };
+}
+
+/** The versioned record the json reporter appends to its history file (one JSON object per line). */
+export interface RunRecord {
+  version: typeof RUN_RECORD_VERSION;
+  kind: 'maspo-run';
+  runId: string;
+  createdAt: string;
+  simulated: boolean;
+  git?: { sha?: string; ref?: string };
+  prompts?: PromptsInfo;
+  benchmarks: BenchmarkSummary[];
+  items: Record<string, ItemOutcome[]>;
+  gate?: GateVerdict;
+}
+
+/** The committed baseline the gate compares against (written by `maspo baseline update`). */
+export interface Baseline {
+  version: typeof BASELINE_VERSION;
+  kind: 'maspo-baseline';
+  createdAt: string;
+  simulated: boolean;
+  /** Run this baseline was taken from. */
+  runId?: string;
+  benchmarks: Record<
+    string,
+    {
+      split: string;
+      system: string;
+      model: string;
+      n: number;
+      accuracy: number;
+      errorRate: number;
+      misalignmentRate: number;
+      /** id → outcome; `c` correct, `m` misaligned, `e` errored (1/0 keeps the file small and diffable). */
+      items: Record<string, { c: 0 | 1; m: 0 | 1; e?: 1 }>;
+    }
+  >;
+  /** Prompts of the baseline run, per agent (for the markdown prompt diff). */
+  prompts?: Record<string, string>;
+}
+
+/** Values the harness passes from the global setup to test workers via provide/inject. */
+export interface HarnessProvided {
+  /** Absolute path of the maspo config the pre-step resolved. */
+  configPath?: string;
+  prompts?: PromptsInfo;
+  dataDir?: string;
+}
