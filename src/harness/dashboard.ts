@@ -47,7 +47,7 @@ function lineChart(
     const v = (k * yMax) / 4;
     parts.push(
       `<line x1="${L}" x2="${W - R}" y1="${sy(v)}" y2="${sy(v)}" stroke="#d0d7de" stroke-width="1"/>`,
-      `<text x="${L - 6}" y="${sy(v) + 4}" text-anchor="end">${(100 * v).toFixed(0)}%</text>`,
+      `<text x="${L - 6}" y="${sy(v) + 4}" text-anchor="end">${Number((100 * v).toFixed(1))}%</text>`,
     );
   }
   opts.xTicks.forEach((t, i) => {
