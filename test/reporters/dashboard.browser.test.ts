@@ -92,7 +92,7 @@ describe('dashboard in headless Chromium', () => {
       gs.map((g) => ({
         name: g.getAttribute('data-series'),
         values: [...g.querySelectorAll('circle.point')].map((c) => Number(c.getAttribute('data-value'))),
-        box: (g.querySelector('polyline') as SVGGraphicsElement).getBBox().width,
+        box: (g.querySelector('polyline') as unknown as { getBBox(): { width: number } }).getBBox().width,
       })),
     );
     expect(acc.map((s) => s.name)).toEqual(['aqua', 'math500']);
