@@ -11,6 +11,11 @@ export interface Agent {
   model?: string;
   temperature?: number;
   maxTokens?: number;
+  /**
+   * Self-consistency: make this many calls (sample indices 0..k-1) and keep the output whose answer is the
+   * majority by the task scorer's `same` (ties → earliest sample). Default 1 (one call).
+   */
+  samples?: number;
 }
 
 export type Edge = [from: string, to: string];
@@ -42,6 +47,21 @@ export interface AgentRecord {
   /** The answer this agent's own output states, when it states one. */
   extracted: string | null;
   error?: string;
+  /** True when the record was copied from a previous trace (partial re-run) rather than executed. */
+  reused?: boolean;
+  /** Self-consistency agents: every sample (the record's output is the majority's first sample). */
+  samples?: Array<{
+    output: string;
+    extracted: string | null;
+    usage: Usage;
+    latencyMs: number;
+    cached: boolean;
+  }>;
+  /**
+   * `contextMode: summary`: the short hand-off successors received instead of `output`, made by an extra
+   * call whose usage is kept here (not in `usage`).
+   */
+  summary?: { text: string; usage: Usage; latencyMs: number; cached: boolean };
 }
 
 export interface Trace {
@@ -51,4 +71,6 @@ export interface Trace {
   finalOutput: string;
   error?: string;
   simulated: boolean;
+  /** Wall time of the whole item. */
+  latencyMs?: number;
 }

@@ -1,0 +1,287 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import yaml from 'js-yaml';
+import type { z } from 'zod';
+import type { BenchmarkId, TaskType } from '../datasets/types.js';
+import { findLiteralSecrets } from '../llm/config.js';
+import { parseModelRef } from '../llm/model-ref.js';
+import { validatePrompts, validateSystem } from '../mas/schema.js';
+import { buildTopology } from '../mas/topologies.js';
+import type { System } from '../mas/types.js';
+import { type ConfigIssue, InvalidConfigError } from './errors.js';
+import { type MaspoConfig, type MaspoConfigInput, maspoConfigSchema } from './schema.js';
+
+export { type ConfigIssue, InvalidConfigError } from './errors.js';
+export { type MaspoConfig, type MaspoConfigInput, maspoConfigSchema, systemSectionSchema } from './schema.js';
+
+/** How each benchmark is graded (mirrors the dataset registry; kept here so config checks need no data). */
+export const BENCHMARK_TASKS: Record<BenchmarkId, TaskType> = {
+  math500: 'math',
+  'agieval-math': 'math',
+  'gpqa-diamond': 'choice',
+  aqua: 'choice',
+  mbpp: 'code',
+  'humaneval-et': 'code',
+};
+
+/** Identity helper for `maspo.config.ts` files: `export default defineConfig({ ... })`, typed. */
+export function defineConfig<C extends MaspoConfigInput>(config: C): C {
+  return config;
+}
+
+const fmtPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)),
+    '',
+  );
+
+function zodIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((i) => {
+    const path = fmtPath(i.path);
+    if (i.code === 'unrecognized_keys') {
+      return {
+        path,
+        message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}. Fix: remove ${i.keys.length > 1 ? 'them' : 'it'} or check the spelling`,
+      };
+    }
+    if (i.code === 'invalid_type' && i.message.includes('received undefined')) {
+      return { path, message: `is required (expected ${i.expected}). Fix: add it` };
+    }
+    return { path, message: i.message };
+  });
+}
+
+/** Validates a raw config object (as read from YAML or a TS module). `where` names the source in errors. */
+export function parseConfig(raw: unknown, where = 'config', nameHint?: string): MaspoConfig {
+  const secrets = findLiteralSecrets((raw as { llm?: unknown } | null)?.llm ?? {}, ['llm']);
+  if (secrets.length > 0) {
+    throw new InvalidConfigError(
+      where,
+      secrets.map((p) => ({
+        path: p,
+        message:
+          'looks like an API key written into the config. Fix: put the key in an environment variable and name it with llm.endpoints.<provider>.apiKeyEnv',
+      })),
+    );
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidConfigError(where, [
+      { path: '', message: 'the config must be a mapping with at least `system`, `models` and `benchmark`' },
+    ]);
+  }
+  const parsed = maspoConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new InvalidConfigError(where, zodIssues(parsed.error));
+  const c = parsed.data;
+  const issues: ConfigIssue[] = [];
+
+  if (c.benchmark && c.benchmarks) {
+    issues.push({
+      path: 'benchmarks',
+      message: 'both `benchmark` and `benchmarks` are set. Fix: keep one of them',
+    });
+  }
+  const benchmarks = c.benchmarks ?? (c.benchmark ? [c.benchmark] : []);
+  if (benchmarks.length === 0) {
+    issues.push({
+      path: 'benchmark',
+      message: 'no benchmark. Fix: add `benchmark: math500` (or `benchmarks: [...]`)',
+    });
+  }
+  const models = {
+    agent: c.models.agent,
+    optimizer: c.models.optimizer ?? c.models.agent,
+    judge: c.models.judge ?? c.models.optimizer ?? c.models.agent,
+  };
+  for (const [k, ref] of Object.entries(models)) {
+    try {
+      parseModelRef(ref);
+    } catch (err) {
+      issues.push({ path: `models.${k}`, message: (err as Error).message });
+    }
+  }
+  const s = c.system;
+  const custom = s.topology === 'custom';
+  if (custom) {
+    if (!s.agents || s.agents.length === 0) {
+      issues.push({
+        path: 'system.agents',
+        message: 'topology custom needs agents. Fix: list the agents (id, role, prompt)',
+      });
+    }
+    if (!s.output) {
+      issues.push({
+        path: 'system.output',
+        message:
+          'topology custom needs an output agent. Fix: set `output:` to the id of the agent that gives the final answer',
+      });
+    }
+    if (s.prompts) {
+      issues.push({
+        path: 'system.prompts',
+        message: '`prompts` overrides built-in topologies only. Fix: write each prompt in its agent',
+      });
+    }
+  } else {
+    for (const k of ['agents', 'edges', 'output'] as const) {
+      if (s[k] !== undefined) {
+        issues.push({
+          path: `system.${k}`,
+          message: `\`${k}\` is only for topology: custom. Fix: remove it, use \`prompts: { <agent id>: ... }\` to change a built-in agent's prompt, or set topology: custom`,
+        });
+      }
+    }
+  }
+  const only: Array<[keyof typeof s, string]> = [
+    ['rounds', 'sequential'],
+    ['experts', 'hierarchical'],
+    ['samples', 'self-consistency'],
+    ['iterations', 'self-refine'],
+  ];
+  for (const [k, t] of only) {
+    if (s[k] !== undefined && s.topology !== t) {
+      issues.push({ path: `system.${k}`, message: `\`${k}\` applies to topology ${t} only. Fix: remove it` });
+    }
+  }
+  if (s.agents) {
+    s.agents.forEach((a, i) => {
+      if (a.model) {
+        try {
+          parseModelRef(a.model);
+        } catch (err) {
+          issues.push({ path: `system.agents[${i}].model`, message: (err as Error).message });
+        }
+      }
+    });
+  }
+  if (issues.length > 0) throw new InvalidConfigError(where, issues);
+
+  const name = c.name ?? nameHint ?? 'maspo';
+  const { benchmark: _b, benchmarks: _bs, ...rest } = c;
+  const config: MaspoConfig = { ...rest, name, benchmarks, models };
+  // Build every benchmark's system now, so structural errors surface when the config is loaded.
+  const seen = new Set<TaskType>();
+  for (const b of benchmarks) {
+    const task = BENCHMARK_TASKS[b];
+    if (seen.has(task)) continue;
+    seen.add(task);
+    const system = systemFor(config, task, b);
+    const sysIssues = validateSystem(system, 'system');
+    if (!custom) {
+      // Built-in topologies are valid by construction; only the prompt overrides can be wrong.
+      sysIssues.length = 0;
+      sysIssues.push(...validatePrompts(system, s.prompts ?? {}, 'system.prompts'));
+    }
+    if (sysIssues.length > 0) throw new InvalidConfigError(where, sysIssues);
+  }
+  return config;
+}
+
+function systemFor(config: MaspoConfig, task: TaskType, benchmark: BenchmarkId): System {
+  const s = config.system;
+  const name = `${config.name}/${benchmark}`;
+  if (s.topology === 'custom') {
+    return {
+      name,
+      task,
+      agents: (s.agents ?? []).map((a) => ({ ...a })),
+      edges: (s.edges ?? []).map(([f, t]) => [f, t] as [string, string]),
+      output: s.output ?? '',
+      ...(s.contextMode ? { contextMode: s.contextMode } : {}),
+    };
+  }
+  const system = buildTopology(s.topology, task, name, {
+    ...(s.rounds !== undefined ? { rounds: s.rounds } : {}),
+    ...(s.experts !== undefined ? { experts: s.experts } : {}),
+    ...(s.samples !== undefined ? { samples: s.samples } : {}),
+    ...(s.iterations !== undefined ? { iterations: s.iterations } : {}),
+    ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
+    ...(s.maxTokens !== undefined ? { maxTokens: s.maxTokens } : {}),
+    ...(s.contextMode ? { contextMode: s.contextMode } : {}),
+  });
+  for (const a of system.agents) {
+    const p = s.prompts?.[a.id];
+    if (p !== undefined) a.prompt = p;
+  }
+  return system;
+}
+
+/**
+ * The system a config declares, for one of its benchmarks (built-in topologies pick the seed prompts
+ * for the benchmark's task type). Its name is `<config name>/<benchmark>`.
+ */
+export function buildSystem(config: MaspoConfig, benchmark: BenchmarkId): System {
+  if (!config.benchmarks.includes(benchmark)) {
+    throw new InvalidConfigError(config.file ?? config.name, [
+      {
+        path: 'benchmarks',
+        message: `"${benchmark}" is not one of this config's benchmarks (${config.benchmarks.join(', ')}). Fix: add it to \`benchmarks\``,
+      },
+    ]);
+  }
+  return systemFor(config, BENCHMARK_TASKS[benchmark], benchmark);
+}
+
+const TS_EXT = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+
+/** Reads and validates a config file: YAML (`.yaml`/`.yml`) or a TS/JS module whose default export is the config. */
+export async function loadConfig(file: string): Promise<MaspoConfig> {
+  const path = resolve(file);
+  const ext = extname(path).toLowerCase();
+  const nameHint = basename(path, extname(path))
+    .replace(/\.config$/, '')
+    .replace(/[^A-Za-z0-9._-]/g, '-');
+  let raw: unknown;
+  if (TS_EXT.has(ext)) {
+    let mod: { default?: unknown; config?: unknown };
+    try {
+      mod = (await import(pathToFileURL(path).href)) as typeof mod;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const missing = e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(path);
+      throw new InvalidConfigError(file, [
+        {
+          path: '',
+          message: missing
+            ? 'file not found. Fix: check the path given to --config'
+            : `could not load the module: ${e.message}`,
+        },
+      ]);
+    }
+    raw = mod.default ?? mod.config;
+    if (raw === undefined) {
+      throw new InvalidConfigError(file, [
+        {
+          path: '',
+          message: 'the module has no default export. Fix: `export default defineConfig({ ... })`',
+        },
+      ]);
+    }
+  } else {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new InvalidConfigError(file, [
+        {
+          path: '',
+          message: e.code === 'ENOENT' ? 'file not found. Fix: check the path given to --config' : e.message,
+        },
+      ]);
+    }
+    try {
+      raw = yaml.load(text, { filename: file });
+    } catch (err) {
+      const e = err as yaml.YAMLException;
+      const line = e.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
+      throw new InvalidConfigError(file, [{ path: '', message: `not valid YAML${line}: ${e.reason}` }]);
+    }
+  }
+  const config = parseConfig(raw, file, nameHint);
+  config.file = path;
+  // A relative data dir is relative to the config file, not to wherever the command runs.
+  if (config.data.dir && !isAbsolute(config.data.dir))
+    config.data.dir = resolve(dirname(path), config.data.dir);
+  return config;
+}

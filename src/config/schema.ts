@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { BENCHMARK_IDS } from '../datasets/types.js';
+import { llmSettingsSchema } from '../llm/config.js';
+import { agentSchema, edgeSchema } from '../mas/schema.js';
+import { TOPOLOGIES } from '../mas/topologies.js';
+import { optimizeSettingsSchema } from '../optimize/config.js';
+
+const benchmarkId = z.enum(BENCHMARK_IDS, {
+  error: () => `must be one of: ${BENCHMARK_IDS.join(', ')}`,
+});
+
+export const systemSectionSchema = z
+  .object({
+    topology: z.enum(TOPOLOGIES, { error: () => `must be one of: ${TOPOLOGIES.join(', ')}` }),
+    /** sequential: solver → reflector pairs. */
+    rounds: z.number().int().min(1).max(20).optional(),
+    /** hierarchical: number of experts. */
+    experts: z.number().int().min(1).max(20).optional(),
+    /** self-consistency: samples per item. */
+    samples: z.number().int().min(1).max(64).optional(),
+    /** self-refine: feedback → refine iterations. */
+    iterations: z.number().int().min(1).max(20).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    maxTokens: z.number().int().positive().optional(),
+    contextMode: z.enum(['full', 'summary']).optional(),
+    /** custom: the agents. */
+    agents: z.array(agentSchema).optional(),
+    /** custom: `[from, to]` or `"from -> to"`. */
+    edges: z.array(edgeSchema).optional(),
+    /** custom: the agent whose output is the final answer. */
+    output: z.string().optional(),
+    /** Built-in topologies: prompt overrides per agent id. */
+    prompts: z.record(z.string(), z.string().min(1)).optional(),
+  })
+  .strict();
+
+export const maspoConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"')
+      .optional(),
+    seed: z.number().int().default(1),
+    benchmark: benchmarkId.optional(),
+    benchmarks: z.array(benchmarkId).min(1).optional(),
+    data: z.object({ dir: z.string().optional() }).strict().default({}),
+    system: systemSectionSchema,
+    models: z
+      .object({
+        agent: z.string().min(1),
+        optimizer: z.string().min(1).optional(),
+        judge: z.string().min(1).optional(),
+      })
+      .strict(),
+    llm: llmSettingsSchema.default(llmSettingsSchema.parse({})),
+    optimize: optimizeSettingsSchema.default(optimizeSettingsSchema.parse({})),
+    eval: z
+      .object({
+        split: z.enum(['train', 'dev', 'test']).optional(),
+        limit: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type MaspoConfigInput = z.input<typeof maspoConfigSchema>;
+type Parsed = z.output<typeof maspoConfigSchema>;
+
+/** A validated config: benchmarks normalised to a list, optimizer/judge models defaulting to the agent model. */
+export type MaspoConfig = Omit<Parsed, 'benchmark' | 'benchmarks' | 'models' | 'name'> & {
+  name: string;
+  benchmarks: Array<(typeof BENCHMARK_IDS)[number]>;
+  models: { agent: string; optimizer: string; judge: string };
+  /** Absolute path of the file it was loaded from (absent for configs built in code). */
+  file?: string;
+};
