@@ -1,0 +1,140 @@
+import { recognizeRequest } from '../../contracts/index.js';
+import { BENCHMARK_IDS, type Item, type ItemSource } from '../../datasets/types.js';
+import { AbortedError, ProviderError } from '../errors.js';
+import type { Provider, ProviderCall, ProviderResult } from '../types.js';
+import { agentReply, type SimState } from './agent.js';
+import { ItemIndex } from './items.js';
+import { judgeReply } from './judge.js';
+import { optimizerReply } from './optimizer.js';
+import { compileDirectives, loadWorld, type World } from './world.js';
+
+export { agentReply, analyseAgentPrompt } from './agent.js';
+export { injectBug } from './code.js';
+export { ItemIndex } from './items.js';
+export { judgeDecision } from './judge.js';
+export { DEFAULT_WORLD_PATH, loadWorld, parseWorld, type World, WorldError, worldSchema } from './world.js';
+
+export interface SimProviderOptions {
+  /** Benchmark data directory to find questions in (default: MASPO_DATA_DIR). */
+  dataDir?: string;
+  /** A world YAML file (default: the shipped default world). */
+  worldPath?: string;
+  /** Items to find questions in, instead of (or before) loading the datasets. */
+  items?: ItemSource;
+  /** An already parsed world (tests). */
+  world?: World;
+}
+
+export interface SimProvider extends Provider {
+  readonly world: World;
+  /** Model names the world defines. */
+  readonly models: string[];
+  /** The reply text for a call, synchronously (items must be loaded: see `ready`). */
+  reply(call: ProviderCall): ProviderResult;
+  /** Loads the benchmark items (done on the first call otherwise). */
+  ready(): Promise<void>;
+}
+
+export const tokensOf = (text: string) => Math.ceil(text.length / 4);
+
+let warned = false;
+function warnOnce(message: string) {
+  if (warned) return;
+  warned = true;
+  process.stderr.write(`simulated model: ${message}\n`);
+}
+
+async function loadItems(dataDir: string | undefined): Promise<Item[]> {
+  const dir = dataDir ?? process.env.MASPO_DATA_DIR;
+  if (!dir) {
+    warnOnce(
+      'no benchmark data directory (set MASPO_DATA_DIR or llm.sim.dataDir): every question is unknown and gets a low-skill answer',
+    );
+    return [];
+  }
+  let mod: {
+    loadBenchmark?: (id: string, o: { dataDir: string }) => Promise<Item[]>;
+    loadBenchmarkSync?: (id: string, o: { dataDir: string }) => Item[];
+  };
+  try {
+    const path = '../../datasets/index.js';
+    mod = (await import(path)) as typeof mod;
+  } catch (e) {
+    warnOnce(`cannot load the dataset loaders (${(e as Error).message}); questions are unknown`);
+    return [];
+  }
+  const out: Item[] = [];
+  const failed: string[] = [];
+  for (const id of BENCHMARK_IDS) {
+    try {
+      const items = mod.loadBenchmark
+        ? await mod.loadBenchmark(id, { dataDir: dir })
+        : (mod.loadBenchmarkSync?.(id, { dataDir: dir }) ?? []);
+      out.push(...items);
+    } catch {
+      failed.push(id);
+    }
+  }
+  if (failed.length > 0)
+    warnOnce(`could not load ${failed.join(', ')} from ${dir}; their questions are unknown`);
+  return out;
+}
+
+/** The simulated model as a provider: answers agent, judge and optimizer calls from the messages alone. */
+export function createSimProvider(opts: SimProviderOptions = {}): SimProvider {
+  const world = opts.world ?? loadWorld(opts.worldPath);
+  const directives = compileDirectives(world);
+  const given = opts.items?.items() ?? [];
+  let state: SimState = { world, directives, index: new ItemIndex(given) };
+  let loading: Promise<void> | undefined;
+  const ready = () => {
+    if (opts.items) return Promise.resolve();
+    loading ??= loadItems(opts.dataDir).then((items) => {
+      state = { world, directives, index: new ItemIndex([...given, ...items]) };
+    });
+    return loading;
+  };
+
+  const reply = (call: ProviderCall): ProviderResult => {
+    const model = world.models[call.model];
+    if (!model) {
+      throw new ProviderError(
+        `sim: unknown simulated model "${call.model}"; this world defines ${Object.keys(world.models).join(', ')}`,
+        { retryable: false, status: 404 },
+      );
+    }
+    const req = recognizeRequest(call.messages);
+    let text =
+      req.kind === 'judge'
+        ? judgeReply(state, req.data, call)
+        : req.kind === 'optimizer'
+          ? optimizerReply(state, req.data, call)
+          : agentReply(state, call, model);
+    let finishReason: ProviderResult['finishReason'] = 'stop';
+    if (call.maxTokens !== undefined && tokensOf(text) > call.maxTokens) {
+      text = text.slice(0, Math.max(0, call.maxTokens * 4));
+      finishReason = 'length';
+    }
+    const input = call.messages.reduce((n, m) => n + m.content.length, 0);
+    return {
+      text,
+      usage: { inputTokens: Math.ceil(input / 4), outputTokens: tokensOf(text) },
+      finishReason,
+      model: call.model,
+      simulated: true,
+    };
+  };
+
+  return {
+    name: 'sim',
+    world,
+    models: Object.keys(world.models),
+    reply,
+    ready,
+    async call(call: ProviderCall, signal: AbortSignal): Promise<ProviderResult> {
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new AbortedError();
+      await ready();
+      return reply(call);
+    },
+  };
+}
