@@ -94,6 +94,7 @@ export function parseConfig(raw: unknown, where = 'config', nameHint?: string): 
     judge: c.models.judge ?? c.models.optimizer ?? c.models.agent,
   };
   for (const [k, ref] of Object.entries(models)) {
+    if (k !== 'agent' && c.models[k as 'optimizer' | 'judge'] === undefined) continue; // defaulted: reported once
     try {
       parseModelRef(ref);
     } catch (err) {
@@ -154,6 +155,15 @@ export function parseConfig(raw: unknown, where = 'config', nameHint?: string): 
       }
     });
   }
+  if (!custom && s.prompts && benchmarks.length > 0) {
+    // Built-in topologies are valid by construction; only their prompt overrides can be wrong.
+    const probe = buildTopology(s.topology, BENCHMARK_TASKS[benchmarks[0]!], 'probe', {
+      ...(s.rounds !== undefined ? { rounds: s.rounds } : {}),
+      ...(s.experts !== undefined ? { experts: s.experts } : {}),
+      ...(s.iterations !== undefined ? { iterations: s.iterations } : {}),
+    });
+    issues.push(...validatePrompts(probe, s.prompts, 'system.prompts'));
+  }
   if (issues.length > 0) throw new InvalidConfigError(where, issues);
 
   const name = c.name ?? nameHint ?? 'maspo';
@@ -167,11 +177,6 @@ export function parseConfig(raw: unknown, where = 'config', nameHint?: string): 
     seen.add(task);
     const system = systemFor(config, task, b);
     const sysIssues = validateSystem(system, 'system');
-    if (!custom) {
-      // Built-in topologies are valid by construction; only the prompt overrides can be wrong.
-      sysIssues.length = 0;
-      sysIssues.push(...validatePrompts(system, s.prompts ?? {}, 'system.prompts'));
-    }
     if (sysIssues.length > 0) throw new InvalidConfigError(where, sysIssues);
   }
   return config;
