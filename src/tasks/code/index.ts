@@ -1,0 +1,158 @@
+/**
+ * Code grading: extract the program from a model's reply and run it against the item's assert
+ * statements in the sandbox (see ./sandbox.ts and docs/sandbox.md).
+ */
+import type { Item } from '../../datasets/types.js';
+import type { Score, Scorer } from '../types.js';
+import { extractCode, normaliseCode } from './extract.js';
+import { Sandbox, type SandboxJob, type SandboxOptions, type SandboxResult } from './sandbox.js';
+
+export { extractCode, normaliseCode } from './extract.js';
+export { resolvePython } from './python.js';
+export type { IsolationMode, SandboxJob, SandboxOptions, SandboxResult } from './sandbox.js';
+export { probeSandbox, Sandbox, warnWeakIsolation } from './sandbox.js';
+
+export interface CodeScorerOptions extends SandboxOptions {
+  /** Wall time per item (all its asserts), default 10 s. */
+  timeoutMs?: number;
+  /**
+   * Skip asserts that use names the reference solution never defines (upstream breakage in
+   * HumanEval-ET: asserts flattened out of `for` loops). Default true; false reproduces MapCoder's
+   * protocol, where those tasks can never pass.
+   */
+  skipInvalidAsserts?: boolean;
+  /** Identical (item, normalised code) pairs are graded once; entries kept, default 5000 (0 = off). */
+  cacheSize?: number;
+}
+
+export type CodeScorer = Scorer & {
+  close(): Promise<void>;
+  /** The sandbox pool (created on first use). */
+  sandbox(): Promise<Sandbox>;
+  /** Runs already-extracted code against an item's tests. */
+  run(item: Item, code: string, options?: { signal?: AbortSignal }): Promise<Score>;
+};
+
+/** The sandbox job for running `code` against a code item's tests. */
+export function jobFor(item: Item, code: string): SandboxJob {
+  const m = item.meta;
+  const lines: string[] = [];
+  if (item.benchmark === 'humaneval-et') lines.push('from typing import *'); // MapCoder's ET protocol
+  for (const imp of m.imports ?? []) lines.push(imp);
+  // HumanEval's prompt carries imports and helper functions (e.g. encode_cyclic) the solution may call;
+  // a completion that is only a function body continues the prompt's signature.
+  if (typeof m.prompt === 'string' && m.prompt.trim()) lines.push(m.prompt.replace(/\s+$/, ''));
+  return {
+    id: item.id,
+    code,
+    prelude: lines.join('\n'),
+    tests: m.tests ?? [],
+    reference: typeof m.canonicalSolution === 'string' ? m.canonicalSolution : undefined,
+  };
+}
+
+function clip(s: string, n = 240): string {
+  const one = s.replace(/\s+/g, ' ').trim();
+  return one.length > n ? `${one.slice(0, n)}…` : one;
+}
+
+/** Turns a sandbox verdict into a Score; the detail names the failing assert (index and text). */
+export function scoreFromResult(job: SandboxJob, r: SandboxResult, extracted: string): Score {
+  const skipped = r.skipped?.length
+    ? `; skipped ${r.skipped.length} upstream-broken assert(s) #${r.skipped.join(', #')}`
+    : '';
+  const at = (i: number | undefined) => (i === undefined ? '' : ` assert #${i}: ${clip(job.tests[i] ?? '')}`);
+  if (r.status === 'error') return { correct: false, extracted, error: `sandbox: ${r.reason ?? 'failed'}` };
+  if (r.status === 'passed') {
+    const n = r.passed ?? job.tests.length;
+    return { correct: true, extracted, detail: `passed ${n}/${job.tests.length} asserts${skipped}` };
+  }
+  let detail: string;
+  switch (r.phase) {
+    case 'test':
+      detail = `failed${at(r.index)} — ${r.reason ?? 'AssertionError'}`;
+      break;
+    case 'compile':
+      detail = `code does not compile: ${r.reason}`;
+      break;
+    case 'load':
+      detail = `code raised while loading: ${r.reason}`;
+      break;
+    case 'timeout':
+      detail = `${r.reason}${r.index !== undefined ? ` during${at(r.index)}` : ''}`;
+      break;
+    case 'output':
+      detail = `${r.reason}${r.index !== undefined ? ` during${at(r.index)}` : ''}`;
+      break;
+    default:
+      detail = `${r.reason ?? 'crashed'}${r.index !== undefined ? ` during${at(r.index)}` : ''}`;
+  }
+  if (r.phase !== 'test' && r.phase !== 'compile' && r.phase !== 'load') detail = `failed: ${detail}`;
+  return {
+    correct: false,
+    extracted,
+    detail: `${detail} (${r.passed ?? 0}/${job.tests.length} passed${skipped})`,
+  };
+}
+
+/** A Scorer for code items. Starts its sandbox pool lazily; call `close()` when done. */
+export function createCodeScorer(opts: CodeScorerOptions = {}): CodeScorer {
+  let pool: Promise<Sandbox> | null = null;
+  const cache = new Map<string, Score>();
+  const cacheSize = opts.cacheSize ?? 5000;
+  const sandbox = () => {
+    if (!pool) {
+      pool = Sandbox.create(opts);
+      pool.catch(() => {
+        pool = null;
+      });
+    }
+    return pool;
+  };
+  const entry = (item: Item) => item.meta.entryPoint ?? item.gold;
+
+  async function run(item: Item, code: string, options?: { signal?: AbortSignal }): Promise<Score> {
+    const job = jobFor(item, code);
+    if (!job.tests.length) return { correct: false, extracted: code, error: `item ${item.id} has no tests` };
+    if (opts.timeoutMs !== undefined) job.timeoutMs = opts.timeoutMs;
+    if (opts.skipInvalidAsserts === false) job.skipInvalid = false;
+    const key = cacheSize > 0 ? `${item.benchmark}\0${item.id}\0${normaliseCode(code)}` : '';
+    const hit = key ? cache.get(key) : undefined;
+    if (hit) return { ...hit, extracted: code };
+    let sb: Sandbox;
+    try {
+      sb = await sandbox();
+    } catch (e) {
+      return { correct: false, extracted: code, error: `sandbox: ${(e as Error).message}` };
+    }
+    const r = await sb.run(job, { signal: options?.signal });
+    const score = scoreFromResult(job, r, code);
+    if (key && !score.error) {
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
+      cache.set(key, score);
+    }
+    return score;
+  }
+
+  return {
+    async score(item, output, options) {
+      const code = extractCode(output, entry(item));
+      if (code === null)
+        return { correct: false, extracted: null, detail: 'no Python code found in the reply' };
+      return run(item, code, options);
+    },
+    extract(item, output) {
+      return extractCode(output, entry(item));
+    },
+    same(_item, a, b) {
+      return normaliseCode(a) === normaliseCode(b);
+    },
+    run,
+    sandbox,
+    async close() {
+      const p = pool;
+      pool = null;
+      if (p) await (await p.catch(() => null))?.close();
+    },
+  };
+}
