@@ -155,7 +155,7 @@ export function parseConfig(raw: unknown, where = 'config', nameHint?: string): 
       }
     });
   }
-  if (!custom && s.prompts && benchmarks.length > 0) {
+  if (s.topology !== 'custom' && s.prompts && benchmarks.length > 0) {
     // Built-in topologies are valid by construction; only their prompt overrides can be wrong.
     const probe = buildTopology(s.topology, BENCHMARK_TASKS[benchmarks[0]!], 'probe', {
       ...(s.rounds !== undefined ? { rounds: s.rounds } : {}),

@@ -37,7 +37,7 @@ describe('config errors name the file, the field and the fix', () => {
     expect(await errorOf(`${F}/builtin-misuse.yaml`)).toMatchSnapshot();
   });
   it('YAML syntax error with its line', async () => {
-    expect(await errorOf(`${F}/syntax.yaml`)).toMatchSnapshot();
+    expect(await errorOf(`${F}/syntax-error.yaml.txt`)).toMatchSnapshot();
   });
   it('missing file', async () => {
     expect(await errorOf(`${F}/nope.yaml`)).toMatchSnapshot();
