@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { Item } from '../datasets/types.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { hashValue } from '../util/hash.js';
+
+/** The prompt artifact `maspo.prompts.json`: what was optimized, for what, and how well it validated. */
+
+const lineageEntry = z.object({
+  hash: z.string(),
+  round: z.number(),
+  generation: z.number(),
+  R: z.number().nullable(),
+  J: z.number(),
+});
+
+const validationSchema = z.object({
+  split: z.string(),
+  n: z.number(),
+  errors: z.number(),
+  seed: z.object({ accuracy: z.number(), misalignmentRate: z.number().nullable() }),
+  optimized: z.object({ accuracy: z.number(), misalignmentRate: z.number().nullable() }),
+  difference: z.number(),
+  ci: z.tuple([z.number(), z.number()]),
+  p: z.number(),
+  b: z.number(),
+  c: z.number(),
+  kept: z.enum(['optimized', 'seed']),
+  reason: z.string(),
+});
+
+export const promptArtifactSchema = z.object({
+  format: z.literal('maspo.prompts/v1'),
+  system: z.string(),
+  benchmark: z.string(),
+  strategy: z.string(),
+  seed: z.number(),
+  simulated: z.boolean(),
+  models: z.object({ agent: z.string(), optimizer: z.string(), judge: z.string() }),
+  hashes: z.object({ config: z.string(), dataset: z.string(), models: z.string() }),
+  /** The prompts to use (the optimized map, or the seed map when validation kept it). */
+  prompts: z.record(z.string(), z.string()),
+  agents: z.record(
+    z.string(),
+    z.object({
+      prompt: z.string(),
+      seedPrompt: z.string(),
+      changed: z.boolean(),
+      hash: z.string(),
+      J: z.number(),
+      lineage: z.array(lineageEntry),
+    }),
+  ),
+  validation: validationSchema.nullable(),
+  /** Why the search ended early (a budget), or null. */
+  stoppedBy: z.string().nullable(),
+});
+
+export type PromptArtifact = z.infer<typeof promptArtifactSchema>;
+export type ArtifactValidation = z.infer<typeof validationSchema>;
+
+export interface ArtifactHashes {
+  config: string;
+  dataset: string;
+  models: string;
+}
+
+/**
+ * Hashes of what the artifact was optimized for. The config hash covers what changes results (system,
+ * optimize settings, seed, benchmarks), not operational settings (cache dir, concurrency limits, budgets).
+ */
+export function artifactHashes(
+  config: { seed?: number; system?: unknown; optimize?: unknown; benchmarks?: unknown; benchmark?: unknown },
+  items: readonly Pick<Item, 'id' | 'question' | 'gold'>[],
+  models: { agent: string; optimizer: string; judge: string },
+): ArtifactHashes {
+  const { concurrency: _c, ...optimize } = (config.optimize ?? {}) as Record<string, unknown>;
+  return {
+    config: hashValue({
+      seed: config.seed,
+      system: config.system,
+      optimize,
+      benchmarks: config.benchmarks ?? config.benchmark,
+    }),
+    dataset: hashValue(items.map((i) => [i.id, i.question, i.gold])),
+    models: hashValue(models),
+  };
+}
+
+export interface Staleness {
+  stale: boolean;
+  reasons: string[];
+}
+
+export function isStale(artifact: Pick<PromptArtifact, 'hashes'>, current: ArtifactHashes): Staleness {
+  const reasons: string[] = [];
+  if (artifact.hashes.config !== current.config)
+    reasons.push('the config (system, optimize settings, seed or benchmarks) changed');
+  if (artifact.hashes.dataset !== current.dataset) reasons.push('the dataset split changed');
+  if (artifact.hashes.models !== current.models) reasons.push('the models changed');
+  return { stale: reasons.length > 0, reasons };
+}
+
+export async function writeArtifact(path: string, artifact: PromptArtifact): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(promptArtifactSchema.parse(artifact), null, 2)}\n`);
+}
+
+export function readArtifact(path: string): PromptArtifact {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(
+      `${path}: not a readable JSON prompt artifact (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+  const parsed = promptArtifactSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new Error(
+      `${path}: invalid prompt artifact: ${issues}. Re-run \`maspo optimize\` to regenerate it.`,
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,152 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../util/fs.js';
+
+/** A run directory `.maspo/runs/<id>/`: state.json (atomic), events.jsonl (append-only), generations/. */
+
+export type RunEvent =
+  | {
+      type: 'run-start';
+      runId: string;
+      strategy: string;
+      steps: number;
+      resumedAt?: number;
+      hashes: Record<string, string>;
+    }
+  | { type: 'step-start'; step: number; kind: string; agent: string; round: number; generation: number }
+  | {
+      type: 'generation';
+      step: number;
+      agent: string;
+      round: number;
+      generation: number;
+      minibatch: string[];
+      candidates: number;
+      accepted: number;
+      misalignmentRate: number;
+      bestJ: number;
+    }
+  | {
+      type: 'proposal';
+      step: number;
+      agent: string;
+      parent: string;
+      candidate: string | null;
+      attempts: number;
+    }
+  | { type: 'validation-failure'; step: number; agent: string; parent: string; message: string }
+  | {
+      type: 'judgement';
+      step: number;
+      agent: string;
+      candidate: string;
+      R: number;
+      local: number | null;
+      lookahead: number | null;
+      global: number | null;
+      n: number;
+      ties: number;
+      flips: number;
+      parseFailures: number;
+    }
+  | {
+      type: 'acceptance';
+      step: number;
+      agent: string;
+      candidate: string;
+      parent: string;
+      J: number;
+      published: boolean;
+    }
+  | { type: 'refresh'; step: number; agent: string; scores: Array<{ hash: string; J: number }>; best: string }
+  | { type: 'budget'; step: number; message: string }
+  | { type: 'error'; step: number; message: string }
+  | {
+      type: 'validation';
+      split: string;
+      n: number;
+      seedAccuracy: number;
+      optimizedAccuracy: number;
+      difference: number;
+      p: number;
+      kept: string;
+    }
+  | { type: 'run-end'; status: string; artifact: string | null };
+
+export class RunDir {
+  constructor(readonly dir: string) {}
+
+  get statePath(): string {
+    return join(this.dir, 'state.json');
+  }
+
+  static create(runsDir: string, id: string): RunDir {
+    return new RunDir(resolve(runsDir, id));
+  }
+
+  /** The most recent run id in `runsDir` (ids sort by creation time), or null. */
+  static latest(runsDir: string): string | null {
+    if (!existsSync(runsDir)) return null;
+    const ids = readdirSync(runsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(runsDir, d.name, 'state.json')))
+      .map((d) => d.name)
+      .sort();
+    return ids.at(-1) ?? null;
+  }
+
+  readState<T>(): T | null {
+    if (!existsSync(this.statePath)) return null;
+    return JSON.parse(readFileSync(this.statePath, 'utf8')) as T;
+  }
+
+  async writeState(state: unknown): Promise<void> {
+    await writeFileAtomic(this.statePath, `${JSON.stringify(state, null, 1)}\n`);
+  }
+
+  async event(e: RunEvent): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await appendFile(
+      join(this.dir, 'events.jsonl'),
+      `${JSON.stringify({ ts: new Date().toISOString(), ...e })}\n`,
+    );
+  }
+
+  async writeJson(name: string, data: unknown): Promise<void> {
+    await writeFileAtomic(join(this.dir, name), `${JSON.stringify(data, null, 1)}\n`);
+  }
+
+  readEvents(): Array<RunEvent & { ts: string }> {
+    const p = join(this.dir, 'events.jsonl');
+    if (!existsSync(p)) return [];
+    return readFileSync(p, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l)];
+        } catch {
+          return []; // a line cut by a crash
+        }
+      });
+  }
+}
+
+/** A new run id: UTC timestamp plus a short tag (sorts by creation time). */
+export function newRunId(tag: string, now = new Date()): string {
+  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `${ts}-${tag.slice(0, 8)}`;
+}
+
+/** Where events and state go; the dry run uses a recorder that writes nothing. */
+export interface Recorder {
+  event(e: RunEvent): Promise<void>;
+  writeJson(name: string, data: unknown): Promise<void>;
+  writeState(state: unknown): Promise<void>;
+}
+
+export const nullRecorder: Recorder = {
+  event: async () => {},
+  writeJson: async () => {},
+  writeState: async () => {},
+};
