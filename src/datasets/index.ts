@@ -11,7 +11,6 @@ export { DataError, howToGetData } from './errors.js';
 export { GPQA_ZIP_PASSWORD, resolveDataDir } from './files.js';
 export {
   GPQA_DEFAULT_OPTION_SEED,
-  GPQA_SUSPECT_ROWS,
   type GpqaSource,
   gpqaItemsFromCsv,
   gpqaSource,

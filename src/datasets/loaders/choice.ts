@@ -55,12 +55,6 @@ const GPQA_ZIP = 'gpqa-diamond/upstream/dataset.zip';
 const GPQA_CSV = 'gpqa-diamond/gpqa_diamond.csv';
 export const GPQA_DEFAULT_OPTION_SEED = 'maspo-gpqa-v1';
 
-/**
- * Row 121 (0-based) of MASPO's gpqa_diamond.jsonl: its options match none of the official answers
- * (see the data README), so the item is flagged `meta.suspect`.
- */
-export const GPQA_SUSPECT_ROWS: ReadonlySet<number> = new Set([121]);
-
 const GpqaJsonlRow = z.object({ question: z.string().min(1), answer: z.enum(GPQA_LETTERS) });
 
 export type GpqaSource = 'maspo' | 'upstream-zip' | 'upstream-csv';
@@ -105,7 +99,7 @@ function loadGpqaJsonl(ctx: LoadContext): Item[] {
         abs,
       );
     }
-    const item: Item = {
+    return {
       id: `gpqa-diamond/${i}`,
       benchmark: 'gpqa-diamond',
       task: 'choice',
@@ -113,10 +107,6 @@ function loadGpqaJsonl(ctx: LoadContext): Item[] {
       gold: r.answer,
       meta: { options: parsed.options, source: 'maspo', row: i },
     };
-    if (GPQA_SUSPECT_ROWS.has(i)) {
-      item.meta.suspect = 'options match none of the official GPQA answers (see the data README, row 121)';
-    }
-    return item;
   });
 }
 
