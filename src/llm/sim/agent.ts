@@ -89,8 +89,27 @@ interface Ctx {
 }
 
 /** The reply of an agent call. */
+/** The executor's `contextMode: summary` hand-off request (see summaryPrompt in src/mas/execute.ts). */
+const SUMMARY_REQUEST =
+  /^(?:Summarize the following text in at most \d+ words, keeping its final answer\.|Describe the logic of the code in the following text in at most \d+ words\.)\n\n([\s\S]*)$/;
+
+/** A summary keeps the final statement of the text as it was written (marked or loose). */
+function summaryReply(text: string): string {
+  const r = readAnswer(text);
+  if (!r) {
+    const code = /```/.test(text) ? 'The code defines the requested function and returns its result.' : '';
+    return code || 'The text works through the problem without stating a clear final answer.';
+  }
+  const lines = text.trim().split('\n');
+  const last = [...lines].reverse().find((l) => l.includes(r.answer)) ?? lines.at(-1) ?? '';
+  return `The solution restates the problem, simplifies it and computes the result. ${last.trim()}`;
+}
+
 export function agentReply(state: SimState, call: ProviderCall, model: { skill: number }): string {
-  const a = analyseAgentPrompt(state, agentPromptText(call));
+  const prompt = agentPromptText(call);
+  const summary = SUMMARY_REQUEST.exec(prompt);
+  if (summary) return summaryReply(summary[1]!);
+  const a = analyseAgentPrompt(state, prompt);
   const identity = hash32(baseRoleText(a.instructions, state.directives));
   const itemKey = a.item?.id ?? `unknown:${hash32(a.instructions)}`;
   const nonce = nonceOf(call);
