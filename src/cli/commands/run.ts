@@ -1,10 +1,42 @@
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+
+export interface RunFlags {
+  config: string;
+  split?: string;
+  limit?: string;
+  out?: string;
+  benchmark?: string;
+  prompts?: string;
+  dataDir?: string;
+  concurrency?: string;
+  cache?: string;
+  progress: boolean;
+}
+
+export const positiveInt = (flag: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${v}"`);
+  return n;
+};
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('Run a system on a benchmark and report accuracy')
-    .action(() => {
-      throw new Error('maspo run is not implemented yet');
+    .description('Run a system on a benchmark and report accuracy, errors, misalignment and cost')
+    .requiredOption('-c, --config <file>', 'config file (YAML, or TS with defineConfig)')
+    .option('--split <split>', 'train | dev | test (default: eval.split in the config, else test)')
+    .option('--limit <n>', 'only the first n items of the split')
+    .option('--out <dir>', 'output directory (default: .maspo/out/<config name>)')
+    .option('--benchmark <id>', "one of the config's benchmarks (default: all of them)")
+    .option('--prompts <file>', 'prompt overrides: a maspo.prompts.json artifact or a JSON map {agentId: prompt}')
+    .option('--data-dir <dir>', 'benchmark data directory (default: data.dir in the config, else MASPO_DATA_DIR)')
+    .option('--concurrency <n>', 'items in flight at once (default 16; the LLM layer limits calls per endpoint)')
+    .option('--cache <mode>', 'override llm.cache.mode: off | read-write | replay')
+    .option('--no-progress', 'no progress bar')
+    .action(async (flags: RunFlags) => {
+      const { runCommand } = await import('../../mas/run-cli.js');
+      await runCommand(flags);
     });
 }
