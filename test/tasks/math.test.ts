@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import type { Item } from '../../src/datasets/types.js';
+import { extractMathAnswer, gradeMath, mathEquivalent, mathScorer } from '../../src/tasks/math.js';
+import { normalizeMath } from '../../src/tasks/math-normalize.js';
+
+/** [a, b, why]: pairs that must be judged equivalent, in both directions. */
+const EQUIVALENT: Array<[string, string, string]> = [
+  ['\\frac{1}{2}', '0.5', 'fraction vs decimal'],
+  ['\\frac{3}{4}', '.75', 'leading-dot decimal'],
+  ['\\dfrac{3}{4}', '\\frac34', '\\dfrac vs shorthand \\frac34'],
+  ['\\tfrac{3}{2}', '1.5', '\\tfrac'],
+  ['\\frac 59', '\\frac{5}{9}', 'spaced shorthand'],
+  ['\\frac9{19}', '\\frac{9}{19}', 'half-braced shorthand'],
+  ['2\\sqrt{2}', '\\sqrt{8}', 'radicals simplify'],
+  ['\\sqrt2', '\\sqrt{2}', 'unbraced sqrt'],
+  ['\\frac{\\sqrt{3}}{3}', '\\frac{1}{\\sqrt{3}}', 'rationalised denominator'],
+  ['\\frac{\\pi}{4}', '0.785398', 'pi vs 6-dp decimal'],
+  ['2\\pi', '\\pi \\cdot 2', 'pi products'],
+  ['\\sqrt[3]{8}', '2', 'cube root'],
+  ['2.5\\times10^{3}', '2500', 'scientific notation'],
+  ['2^{10}', '1024', 'power'],
+  ['\\log_2 8', '3', 'logarithm'],
+  ['5!', '120', 'factorial'],
+  ['\\binom{5}{2}', '10', 'binomial coefficient'],
+  ['|-3|', '3', 'absolute value'],
+  ['\\sin\\frac{\\pi}{6}', '\\frac12', 'trig value'],
+  ['e^{i\\pi}', '-1', 'complex exponential'],
+  ['6 - 5i', '-5i+6', 'complex numbers reordered'],
+  ['(2,\\infty)', '\\left( 2, \\infty \\right)', '\\left/\\right'],
+  ['(3,4]', '\\left(3, 4\\right]', 'half-open interval'],
+  ['[-2,7]', 'x \\in [-2,7]', 'x \\in interval'],
+  ['(-\\infty, 2) \\cup (3, \\infty)', '(3,\\infty)\\cup(-\\infty,2)', 'unions are unordered'],
+  ['(6,31,-1)', '(6, 31, -1)', 'tuple spacing'],
+  ['\\left( \\frac{3}{2}, -13 \\right)', '(1.5,-13)', 'tuple elements compared as numbers'],
+  ['\\{1,2\\}', '\\{2,1\\}', 'sets are unordered'],
+  ['1,-2', '-2, 1', 'bare lists of solutions are unordered'],
+  ['1 \\pm \\sqrt{19}', '1+\\sqrt{19}, 1-\\sqrt{19}', '\\pm expands to two answers'],
+  ['\\{1\\pm\\sqrt{5},-2\\}', '-2, 1+\\sqrt5, 1-\\sqrt5', '\\pm inside a set'],
+  ['90^\\circ', '90', 'degrees'],
+  ['90^{\\circ}', '90°', 'degree sign'],
+  ['\\frac{270}7\\text{ degrees}', '\\frac{270}{7}', 'degrees as text unit'],
+  ['100\\%', '100', 'percent sign'],
+  ['10,\\!080', '10080', 'thousands with \\!'],
+  ['11,\\! 111,\\! 111,\\! 100', '11111111100', 'several thousands groups'],
+  ['58,500', '58500', 'plain thousands separators'],
+  ['\\$32,\\!348', '32348', 'dollars and thousands'],
+  ['\\$18.90', '18.9', 'dollar amount with trailing zero'],
+  ['5.4 \\text{ cents}', '5.4', '\\text unit'],
+  ['864 \\mbox{ inches}^2', '864', '\\mbox unit with exponent'],
+  ['15\\mbox{ cm}^2', '15 cm^2', 'unit words'],
+  ['8\\sqrt{3} \\text { square inches}', '8\\sqrt{3}', '\\text with a space before the brace'],
+  ['12 \\text{cm}', '12', 'unit without leading space'],
+  ['x=5', '5', 'assignment vs value'],
+  ['x = 3', '3', 'assignment with spaces'],
+  ['y = 2x + 3', 'y=3+2x', 'line equation'],
+  ['5x - 7y + 11z + 4 = 0', '-5x + 7y - 11z - 4 = 0', 'plane equation up to a factor'],
+  ['20x + 23y + 26z - 69 = 0', '40x+46y+52z=138', 'plane equation scaled'],
+  ['\\frac{x^2}{16} - \\frac{y^2}{9} = 1', '9x^2 - 16y^2 = 144', 'conic equation scaled'],
+  ['x^2+2x+1', '(x+1)^2', 'polynomial identity'],
+  ['(a+5)(b+2)', 'ab+2a+5b+10', 'factored vs expanded'],
+  ['\\frac{11+9a}{20}', '\\frac{11}{20}+\\frac{9a}{20}', 'split fraction with a variable'],
+  ['\\cot x', '\\frac{\\cos x}{\\sin x}', 'trig identity; \\cot x keeps its space'],
+  ['-\\sqrt{x-3}+3', '3-\\sqrt{x-3}', 'radical with a variable'],
+  ['1\\frac{4}{5}', '\\frac95', 'mixed number'],
+  ['137 \\frac{1}{2}', '137.5', 'mixed number with a space'],
+  [
+    '\\begin{pmatrix} -1/3 \\\\ 2/3 \\\\ 5/3 \\end{pmatrix}',
+    '\\begin{pmatrix} -\\frac13 \\\\ \\frac23 \\\\ \\frac53 \\end{pmatrix}',
+    'column vector entries',
+  ],
+  [
+    '\\begin{pmatrix} -1 & 0 \\\\ 0 & -1 \\end{pmatrix}',
+    '\\begin{bmatrix}-1&0\\\\0&-1\\end{bmatrix}',
+    'matrix environments',
+  ],
+  ['\\begin{pmatrix} 1 \\\\ -2 \\\\ -1 \\end{pmatrix}', '(1,-2,-1)', 'column vector as a tuple'],
+  ['\\text{(C)}', 'C', 'AQuA/AGIEval letter in \\text'],
+  ['(C)', 'C', 'letter in parentheses'],
+  ['\\textbf{(B)}', '(B)', 'bold letter'],
+  ['\\text{Evelyn}', 'Evelyn', 'text answer'],
+  ['\\text{east}', 'East', 'text answers are case-insensitive'],
+  ['52_8', '52_{8}', 'base-n numeral'],
+  ['\\boxed{7}', '7', 'boxed gold'],
+  ['$\\frac{1}{3}$', '\\frac13', 'dollar-delimited'],
+  ['\\frac{12}{5,\\!525}', '\\frac{12}{5525}', 'thousands inside a fraction'],
+  ['0.\\overline{3}', '\\frac13', 'repeating decimal'],
+  ['\\infty', '\\infty', 'infinity'],
+  ['-\\frac{\\pi}{6}', '-\\frac{\\pi}{6}', 'identical'],
+  ['\\frac{3}{2}', '\\frac{6}{4}', 'unreduced fraction (lenient)'],
+  ['3 and 5', '3, 5', '"and" between answers'],
+  ['10\\%', '10', 'percent'],
+];
+
+/** [a, b, why]: wrong-but-similar pairs that must stay different, in both directions. */
+const DIFFERENT: Array<[string, string, string]> = [
+  ['(3,4]', '(3,4)', 'interval bracket kinds'],
+  ['[0,\\infty)', '(0,\\infty)', 'closed vs open end'],
+  ['1,000', '1', 'thousands vs one'],
+  ['2\\sqrt{2}', '\\sqrt{2}', 'coefficient matters'],
+  ['\\frac13', '0.33', 'two-digit decimal is not a third'],
+  ['\\sqrt2', '1.41', 'rounded radical'],
+  ['\\frac{\\pi}{4}', '0.7854', 'four decimals are not six'],
+  ['(1,2)', '[1,2]', 'tuple vs closed interval'],
+  ['(1,2)', '(2,1)', 'tuples are ordered'],
+  ['x+1', 'x-1', 'different polynomials'],
+  ['|x|', 'x', 'absolute value'],
+  ['90', '\\frac{\\pi}{2}', 'degrees are not radians'],
+  ['x=3', 'x=4', 'different assignments'],
+  ['5x-7y+11z+4=0', '6x-7y+11z+4=0', 'different planes'],
+  ['x\\in[-2,7]', 'x\\in[-3,7]', 'different intervals with \\in'],
+  ['x < 3', 'x > 3', 'inequality direction'],
+  ['10\\%', '0.1', 'percent is not rescaled'],
+  ['52_8', '52', 'base subscript matters'],
+  ['C', 'D', 'different letters'],
+  ['(C)', '3', 'letter vs number'],
+  ['\\text{Evelyn}', '\\text{Devon}', 'different names'],
+  ['1, 2', '1, 2, 3', 'list lengths'],
+  ['\\{1,2\\}', '(1,2)', 'set vs tuple'],
+  ['0.0000672', '0.0000673', 'small decimals'],
+  ['10^{10^{10}}', '10^{10^{11}}', 'huge towers are not both "infinity"'],
+  ['100000!', '99999!', 'huge factorials'],
+  ['2k+2', '2k', 'different linear expressions'],
+  ['3R^2', '3r^2', 'variables are case-sensitive'],
+  ['1+2i', '1-2i', 'conjugates'],
+  [
+    '\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}',
+    '\\begin{pmatrix} 1 & 3 \\\\ 2 & 4 \\end{pmatrix}',
+    'transposed',
+  ],
+  ['(0,9) \\cup (9,36)', '(0,36)', 'a hole in the interval'],
+  ['1 \\pm \\sqrt{19}', '1+\\sqrt{19}', 'only one of the two'],
+  ['', '0', 'empty answer'],
+];
+
+describe('mathEquivalent', () => {
+  it.each(EQUIVALENT)('%s ≡ %s (%s)', (a, b) => {
+    expect(mathEquivalent(a, b)).toBe(true);
+    expect(mathEquivalent(b, a)).toBe(true);
+  });
+  it.each(DIFFERENT)('%s ≢ %s (%s)', (a, b) => {
+    expect(mathEquivalent(a, b)).toBe(false);
+    expect(mathEquivalent(b, a)).toBe(false);
+  });
+  it('finishes pathological inputs fast and false', () => {
+    const t = performance.now();
+    expect(mathEquivalent('2^{2^{2^{2^{10}}}}', '1')).toBe(false);
+    expect(mathEquivalent('\\sum_{n=1}^{10^{9}} n', '1')).toBe(false);
+    expect(mathEquivalent('(1+x)^{200}', '(x+1)^{200}')).toBe(true);
+    expect(mathEquivalent('9'.repeat(2000), '1')).toBe(false);
+    expect(mathEquivalent('\\sum_{n=1}^{10} n', '55')).toBe(true);
+    expect(performance.now() - t).toBeLessThan(1500);
+  });
+});
+
+describe('normalizeMath', () => {
+  it.each([
+    ['\\left( 3, \\frac{\\pi}{2} \\right)', '(3,\\frac{\\pi}{2})'],
+    ['\\dfrac{17}{50}', '\\frac{17}{50}'],
+    ['10,\\!080', '10080'],
+    ['\\$36', '36'],
+    ['\\text{(E)}', 'E'],
+    ['\\cot x', '\\cot x'],
+    ['5.0', '5'],
+    ['\\boxed{\\frac12}', '\\frac{1}{2}'],
+    ['3, 5, 7', '3,5,7'],
+  ])('%s → %s', (raw, want) => {
+    expect(normalizeMath(raw)).toBe(want);
+    expect(normalizeMath(normalizeMath(raw))).toBe(want);
+  });
+});
+
+describe('extractMathAnswer', () => {
+  it.each<[string, string | null]>([
+    ['so the total is $\\boxed{42}$.', '42'],
+    ['first \\boxed{1}, then finally \\boxed{\\frac{\\sqrt{2}}{2}}', '\\frac{\\sqrt{2}}{2}'],
+    ['nested: \\boxed{\\left(\\frac{1}{2}, \\{3\\}\\right)}', '\\left(\\frac{1}{2}, \\{3\\}\\right)'],
+    ['the roots are $\\boxed{1}$ and $\\boxed{-2}$', '1, -2'],
+    ['answer \\boxed{840} ... so \\boxed{840}', '840'],
+    ['\\fbox{7} done', '7'],
+    ['We get \\boxed 5 as claimed', '5'],
+    ['<answer>\\frac{3}{4}</answer>', '\\frac{3}{4}'],
+    ['draft \\boxed{3}. Final: <answer>4</answer>', '4'],
+    ['<answer>The value is \\boxed{9}</answer>', '9'],
+    ['Thus the final answer is $12$. I hope it is correct.', '12'],
+    ['Final Answer: x = 3', 'x = 3'],
+    ['So the answer is 3.5.', '3.5'],
+    ['The answer is **73**', '73'],
+    ['Answer: \\(\\frac{1}{2}\\)', '\\frac{1}{2}'],
+    ['\\frac{7}{2}', '\\frac{7}{2}'],
+    ['$x = -4$', 'x = -4'],
+    ['I could not solve this problem in time.', null],
+    ['', null],
+    ['unbalanced \\boxed{3', null],
+  ])('%s → %s', (text, want) => {
+    expect(extractMathAnswer(text)).toBe(want);
+  });
+});
+
+describe('gradeMath and mathScorer', () => {
+  it('grades a reply against a gold', () => {
+    expect(gradeMath('Therefore $\\boxed{\\dfrac{1}{2}}$.', '0.5')).toEqual({
+      correct: true,
+      extracted: '\\dfrac{1}{2}',
+    });
+    expect(gradeMath('so \\boxed{(3,4)}', '(3,4]')).toEqual({ correct: false, extracted: '(3,4)' });
+  });
+  it('no extractable answer is wrong, not an error', () => {
+    const s = gradeMath('I am not sure.', '3');
+    expect(s).toEqual({ correct: false, extracted: null });
+    expect(s.error).toBeUndefined();
+  });
+  it('a blown deadline is reported as an error', () => {
+    const s = gradeMath('\\boxed{x^2+2x+1}', '(x+1)^2', { deadlineMs: -1 });
+    expect(s.correct).toBe(false);
+    expect(s.error).toMatch(/deadline/);
+  });
+  it('scorer uses the item gold and compares extracted answers', async () => {
+    const item: Item = {
+      id: 'i',
+      benchmark: 'math500',
+      task: 'math',
+      question: 'q',
+      gold: '\\frac{14}{3}',
+      meta: {},
+    };
+    expect(await mathScorer.score(item, 'it is \\boxed{4\\frac{2}{3}}')).toMatchObject({ correct: true });
+    expect(mathScorer.extract(item, 'it is \\boxed{5}')).toBe('5');
+    expect(mathScorer.same(item, '\\frac{14}{3}', '14/3')).toBe(true);
+    expect(mathScorer.same(item, '\\frac{14}{3}', '4.67')).toBe(false);
+  });
+});
