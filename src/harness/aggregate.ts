@@ -39,6 +39,7 @@ export function summarizeBenchmark(records: readonly ItemResultRecord[]): Benchm
     usage.cached += r.usage.cached;
   }
   usage.usd = round(usage.usd);
+  const scored = n - errors;
   const ci = wilsonInterval(correct, n);
   return {
     benchmark: first.benchmark,
@@ -53,11 +54,11 @@ export function summarizeBenchmark(records: readonly ItemResultRecord[]): Benchm
     accuracy: round(correct / n),
     accuracyCi: [round(ci[0]), round(ci[1])],
     errorRate: round(errors / n),
-    misalignmentRate: round(misaligned / n),
+    misalignmentRate: scored ? round(misaligned / scored) : 0,
     misalignmentByAgent: Object.fromEntries(
       Object.entries(byAgent)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, round(v / n)]),
+        .map(([k, v]) => [k, scored ? round(v / scored) : 0]),
     ),
     usage,
     ...(first.thresholds ? { thresholds: first.thresholds } : {}),

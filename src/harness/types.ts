@@ -70,7 +70,11 @@ export interface UsageTotals {
   cached: number;
 }
 
-/** Aggregate of one benchmark suite. Rates are over all items (errors count in the denominator). */
+/**
+ * Aggregate of one benchmark suite. Accuracy and error rate are over all items (an errored item is not
+ * correct, and is counted in `errors`); the misalignment rate is over scored (non-error) items, as in
+ * `evaluateSystem`.
+ */
 export interface BenchmarkSummary {
   benchmark: string;
   split: string;
@@ -125,6 +129,8 @@ export interface PromptsInfo {
   agents: Record<string, AgentPromptInfo>;
   /** Per agent, misalignment rate over optimization depth. */
   curves?: Record<string, OptimizationCurvePoint[]>;
+  /** Benchmarks the prompts were optimized for; suites of other benchmarks keep their seed prompts. */
+  benchmarks?: string[];
   simulated?: boolean;
 }
 
@@ -205,4 +211,6 @@ export interface HarnessProvided {
   configPath?: string;
   prompts?: PromptsInfo;
   dataDir?: string;
+  /** `maspo eval --limit`: at most this many items per suite (overrides the suites' own limit). */
+  limit?: number;
 }

@@ -1,10 +1,52 @@
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
 
 export function registerBaseline(program: Command): void {
-  program
-    .command('baseline')
-    .description("Write the gate's baseline file from the latest results")
-    .action(() => {
-      throw new Error('maspo baseline is not implemented yet');
+  const cmd = program.command('baseline').description("The gate's committed baseline");
+  cmd
+    .command('update')
+    .description('Write the baseline file from the latest `maspo eval` results')
+    .option(
+      '-r, --results <file>',
+      'results of the run (a results.json or a history .jsonl: its last run)',
+      '.maspo/results.json',
+    )
+    .option('-b, --baseline <file>', 'baseline file to write', 'baselines/maspo.baseline.json')
+    .option('--only <ids>', 'comma-separated benchmarks to update (others are kept as they are)')
+    .action(async (o: { results: string; baseline: string; only?: string }) => {
+      const { readLatestRun, readBaseline, baselineFromRun, writeBaseline, HarnessInputError } = await import(
+        '../../harness/baseline.js'
+      );
+      const { existsSync } = await import('node:fs');
+      try {
+        const run = readLatestRun(o.results);
+        const previous = existsSync(o.baseline) ? readBaseline(o.baseline) : undefined;
+        const only = o.only
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (only) {
+          const unknown = only.filter((b) => !run.benchmarks.some((s) => s.benchmark === b));
+          if (unknown.length)
+            throw new UsageError(
+              `--only: ${unknown.join(', ')} not in ${o.results} (has ${run.benchmarks.map((b) => b.benchmark).join(', ')})`,
+            );
+        }
+        const baseline = baselineFromRun(run, {
+          ...(previous ? { previous } : {}),
+          ...(only ? { only } : {}),
+        });
+        await writeBaseline(o.baseline, baseline);
+        const lines = Object.entries(baseline.benchmarks).map(
+          ([b, s]) =>
+            `  ${b}: ${s.n} items, accuracy ${(100 * s.accuracy).toFixed(1)}%, misalignment ${(100 * s.misalignmentRate).toFixed(1)}%`,
+        );
+        process.stdout.write(
+          `maspo baseline: wrote ${o.baseline} from run ${run.runId}${run.simulated ? ' (simulated model)' : ''}\n${lines.join('\n')}\n`,
+        );
+      } catch (err) {
+        if (err instanceof HarnessInputError) throw new UsageError(err.message);
+        throw err;
+      }
     });
 }

@@ -1,10 +1,71 @@
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+
+const num = (name: string, min: number, max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${v}"`);
+  return n;
+};
 
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('Run the benchmark suites through Vitest and gate the result')
-    .action(() => {
-      throw new Error('maspo eval is not implemented yet');
+    .description(
+      'Run the benchmark suites (*.eval.ts) through Vitest and gate the result (exit 0 pass, 1 gate failed, 2 unusable input)',
+    )
+    .argument('[filters...]', 'Vitest file/name filters')
+    .option('-c, --config <file>', 'maspo config (YAML or TS)', 'maspo.config.yaml')
+    .option('-p, --prompts <file>', 'prompt artifact', 'maspo.prompts.json')
+    .option(
+      '-b, --baseline <file>',
+      'baseline the gate compares with (default baselines/maspo.baseline.json when present)',
+    )
+    .option('--summary <file>', 'Markdown summary for the PR comment', '.maspo/summary.md')
+    .option('--dashboard <dir>', 'directory of the HTML dashboard', '.maspo/dashboard')
+    .option(
+      '--history <file>',
+      'results history (JSON lines) the json reporter appends to',
+      '.maspo/history.jsonl',
+    )
+    .option('--no-optimize', 'never optimize: fail when the prompt artifact is missing or stale')
+    .option('--seed-prompts', "evaluate the config's own prompts (no artifact, no optimization)")
+    .option('--limit <n>', 'at most n items per suite', num('limit', 1, 1e9))
+    .option('--alpha <p>', 'significance level of the paired tests', num('alpha', 1e-9, 0.5))
+    .option('--tolerance <pt>', 'accuracy drop / misalignment rise tolerated (0–1)', num('tolerance', 0, 1))
+    .option('--max-error-rate <r>', 'error-rate ceiling (0–1)', num('max-error-rate', 0, 1))
+    .action(async (filters: string[], o: Record<string, unknown>) => {
+      const { runEval } = await import('../../harness/run.js');
+      const baselineGiven =
+        program.commands.find((c) => c.name() === 'eval')?.getOptionValueSource('baseline') === 'cli';
+      const out = await runEval({
+        config: o.config as string,
+        prompts: o.prompts as string,
+        ...(baselineGiven ? { baseline: o.baseline as string } : {}),
+        summary: o.summary as string,
+        dashboard: o.dashboard as string,
+        history: o.history as string,
+        noOptimize: o.optimize === false,
+        seedPrompts: Boolean(o.seedPrompts),
+        ...(o.limit ? { limit: o.limit as number } : {}),
+        ...(o.alpha !== undefined ? { alpha: o.alpha as number } : {}),
+        ...(o.tolerance !== undefined
+          ? { accuracyTolerance: o.tolerance as number, misalignmentTolerance: o.tolerance as number }
+          : {}),
+        ...(o.maxErrorRate !== undefined ? { maxErrorRate: o.maxErrorRate as number } : {}),
+        filters,
+      });
+      const lines = [`maspo eval: ${out.message}`];
+      if (out.run) {
+        if (out.run.simulated) lines.push('  (simulated model: these numbers say nothing about a real LLM)');
+        lines.push(
+          `  summary:   ${out.summaryFile}`,
+          `  dashboard: ${out.dashboardFile}`,
+          `  results:   ${out.latestFile}`,
+        );
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+      if (out.exitCode === 2) throw new UsageError(out.message);
+      process.exitCode = out.exitCode;
     });
 }

@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { MaspoConfig } from '../config/index.js';
+import type { BenchmarkId } from '../datasets/types.js';
+import type { PromptArtifact } from '../optimize/artifact.js';
+import { HarnessInputError } from './baseline.js';
+import { promptsInfoFromArtifact } from './runinfo.js';
+import type { HarnessProvided, PromptsInfo } from './types.js';
+
+/** The prompt artifact is missing or stale and the pre-step may not (or cannot) re-optimize. */
+export class StalePromptsError extends HarnessInputError {
+  override name = 'StalePromptsError';
+}
+
+export interface PrestepOptions {
+  /** The maspo config (YAML or TS). */
+  configPath: string;
+  /** Prompt artifact (default `maspo.prompts.json` in the working directory). */
+  promptsPath?: string;
+  /** Never optimize: a missing or stale artifact is an error. */
+  noOptimize?: boolean;
+  /** Evaluate the config's own (seed) prompts; skip the artifact entirely. */
+  seedPrompts?: boolean;
+  /** Optimization run directories (default `.maspo/runs`). */
+  runsDir?: string;
+  onProgress?: (line: string) => void;
+}
+
+export interface PrestepResult extends HarnessProvided {
+  configPath: string;
+  prompts: PromptsInfo;
+  /** What happened: reused the artifact, optimized anew, or used the config's prompts. */
+  action: 'reused' | 'optimized' | 'seed';
+  staleReasons: string[];
+}
+
+/** Hashes the artifact would record if the config were optimized now (same inputs as `optimize()`). */
+export async function currentHashes(config: MaspoConfig, benchmark: BenchmarkId) {
+  const { artifactHashes, choosePool, resolveModels } = await import('../optimize/index.js');
+  const { loadSplit } = await import('../datasets/index.js');
+  const dataDir = config.data?.dir;
+  const train = await loadSplit(benchmark, 'train', dataDir ? { dataDir } : {});
+  const pool = choosePool(train, config.optimize.poolSize, config.optimize.seed ?? config.seed);
+  return artifactHashes(config, pool, resolveModels(config));
+}
+
+/** Whether an artifact still matches the config, data and models it claims to be optimized for. */
+export async function artifactStaleness(
+  config: MaspoConfig,
+  artifact: PromptArtifact,
+): Promise<{ stale: boolean; reasons: string[] }> {
+  const { isStale } = await import('../optimize/artifact.js');
+  if (!config.benchmarks.includes(artifact.benchmark as BenchmarkId)) {
+    return {
+      stale: true,
+      reasons: [`it was optimized for ${artifact.benchmark}, which this config does not list`],
+    };
+  }
+  return isStale(artifact, await currentHashes(config, artifact.benchmark as BenchmarkId));
+}
+
+function seedInfo(
+  config: MaspoConfig,
+  buildSystem: (c: MaspoConfig, b: BenchmarkId) => { agents: Array<{ id: string; prompt: string }> },
+): PromptsInfo {
+  const system = buildSystem(config, config.benchmarks[0]!);
+  const agents = Object.fromEntries(system.agents.map((a) => [a.id, { prompt: a.prompt, depth: 0 }]));
+  return {
+    source: 'config',
+    hash: '',
+    agents,
+    benchmarks: [...config.benchmarks],
+    simulated: config.models.agent.startsWith('sim:'),
+  };
+}
+
+/**
+ * The optimization pre-step: reuse the prompt artifact when its hashes match the current config, data and
+ * models; otherwise optimize first — unless `noOptimize` is set or the response cache is in replay mode,
+ * in which case it throws a {@link StalePromptsError} that says why and how to refresh the prompts.
+ */
+export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResult> {
+  const log = opts.onProgress ?? (() => {});
+  const configPath = resolve(opts.configPath);
+  const { loadConfig, buildSystem } = await import('../config/index.js');
+  const config = await loadConfig(configPath);
+  const base = { configPath, ...(config.data?.dir ? { dataDir: config.data.dir } : {}) };
+  if (opts.seedPrompts) {
+    log("maspo: using the config's own prompts (--seed-prompts); no optimization");
+    const prompts = seedInfo(config, buildSystem);
+    const { hashValue } = await import('../util/hash.js');
+    prompts.hash = hashValue(
+      Object.fromEntries(Object.entries(prompts.agents).map(([k, v]) => [k, v.prompt])),
+    ).slice(0, 16);
+    return { ...base, prompts, action: 'seed', staleReasons: [] };
+  }
+  const promptsPath = resolve(opts.promptsPath ?? 'maspo.prompts.json');
+  const runsDir = resolve(opts.runsDir ?? '.maspo/runs');
+  const { readArtifact } = await import('../optimize/artifact.js');
+  let reasons: string[];
+  if (existsSync(promptsPath)) {
+    let artifact: PromptArtifact;
+    try {
+      artifact = readArtifact(promptsPath);
+    } catch (err) {
+      throw new HarnessInputError((err as Error).message);
+    }
+    const s = await artifactStaleness(config, artifact);
+    if (!s.stale) {
+      log(`maspo: reusing ${promptsPath} (hashes match the config, data and models)`);
+      return {
+        ...base,
+        prompts: promptsInfoFromArtifact(artifact, { path: promptsPath, source: 'artifact', runsDir }),
+        action: 'reused',
+        staleReasons: [],
+      };
+    }
+    reasons = s.reasons;
+  } else {
+    reasons = ['the file does not exist'];
+  }
+  const replay = config.llm.cache.mode === 'replay';
+  if (opts.noOptimize || replay) {
+    const why = opts.noOptimize
+      ? '--no-optimize was given'
+      : 'the response cache is in replay mode (llm.cache.mode: replay)';
+    throw new StalePromptsError(
+      `the prompts in ${promptsPath} are stale: ${reasons.join('; ')}. They cannot be re-optimized here because ${why}. ` +
+        `Refresh them with \`maspo optimize --config ${opts.configPath} --out ${opts.promptsPath ?? 'maspo.prompts.json'}\` ` +
+        '(with model access, or with a response cache that holds the calls), commit the new file, and run again.',
+    );
+  }
+  log(`maspo: ${promptsPath} is stale (${reasons.join('; ')}); optimizing first`);
+  const { optimize } = await import('../optimize/index.js');
+  const { createLlmClient } = await import('../llm/client.js');
+  const client = createLlmClient({
+    ...config.llm,
+    sim: {
+      ...config.llm.sim,
+      ...(config.data?.dir && !config.llm.sim.dataDir ? { dataDir: config.data.dir } : {}),
+    },
+  });
+  let lastLine = '';
+  const result = await optimize(config, {
+    client,
+    out: promptsPath,
+    runsDir,
+    onProgress: (p) => {
+      const line = `maspo optimize: step ${p.step}/${p.steps} · agent ${p.agent} · round ${p.round} gen ${p.generation} · best J ${p.bestJ.toFixed(3)} · ${p.calls} calls`;
+      if (line !== lastLine) log(line);
+      lastLine = line;
+    },
+  });
+  log(`maspo: wrote ${result.artifactPath ?? promptsPath}`);
+  return {
+    ...base,
+    prompts: promptsInfoFromArtifact(result.artifact, { path: promptsPath, source: 'optimized', runsDir }),
+    action: 'optimized',
+    staleReasons: reasons,
+  };
+}
