@@ -57,7 +57,8 @@ export function curvesFromRun(runDir: string): Record<string, OptimizationCurveP
   const out: Record<string, OptimizationCurvePoint[]> = {};
   for (const e of readJsonl(join(runDir, 'events.jsonl'))) {
     if (e.type !== 'generation' || !e.agent || typeof e.misalignmentRate !== 'number') continue;
-    const list = (out[e.agent] ??= []);
+    const list = out[e.agent] ?? [];
+    out[e.agent] = list;
     list.push({
       depth: list.length + 1,
       misalignmentRate: e.misalignmentRate,

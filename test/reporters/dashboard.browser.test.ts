@@ -117,24 +117,24 @@ describe('dashboard in headless Chromium', () => {
     const latest = data.history.at(-1)!;
     for (const b of latest.benchmarks) {
       const row = p.locator(`#latest-table tr[data-benchmark="${b.benchmark}"]`);
-      expect(await row.locator('td[data-field="accuracy"]').innerText()).toBe(
+      expect(await row.locator('td[data-field="accuracy"]').textContent()).toBe(
         `${(100 * b.accuracy).toFixed(1)}%`,
       );
-      expect(await row.locator('td[data-field="misalignmentRate"]').innerText()).toBe(
+      expect(await row.locator('td[data-field="misalignmentRate"]').textContent()).toBe(
         `${(100 * b.misalignmentRate).toFixed(1)}%`,
       );
-      expect(await row.locator('td[data-field="n"]').innerText()).toBe(String(b.n));
-      expect(await row.locator('td[data-field="errors"]').innerText()).toBe(String(b.errors));
+      expect(await row.locator('td[data-field="n"]').textContent()).toBe(String(b.n));
+      expect(await row.locator('td[data-field="errors"]').textContent()).toBe(String(b.errors));
     }
     expect(await p.locator('#simulated-banner').isVisible()).toBe(true);
-    expect(await p.locator('#verdict').innerText()).toBe(latest.gate!.pass ? 'Gate passed' : 'Gate failed');
+    expect(await p.locator('#verdict').textContent()).toBe(latest.gate!.pass ? 'Gate passed' : 'Gate failed');
     // Prompt diffs, with text escaped (not interpreted as HTML).
     await p.locator('details[data-agent="solver"] summary').click();
-    expect(await p.locator('details[data-agent="solver"] .add').first().innerText()).toBe(
+    expect(await p.locator('details[data-agent="solver"] .add').first().textContent()).toBe(
       '+Solve {{question}} carefully.',
     );
-    expect(await p.locator('details[data-agent="solver"]').innerText()).toContain('Be careful <really>.');
-    expect(await p.locator('details[data-agent="reflector"] summary').innerText()).toContain('unchanged');
+    expect(await p.locator('details[data-agent="solver"]').textContent()).toContain('Be careful <really>.');
+    expect(await p.locator('details[data-agent="reflector"] summary').textContent()).toContain('unchanged');
 
     mkdirSync(ARTIFACTS, { recursive: true });
     const shot = join(ARTIFACTS, 'dashboard.png');
