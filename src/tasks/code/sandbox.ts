@@ -15,6 +15,7 @@
  */
 import {
   accessSync,
+  chmodSync,
   constants,
   existsSync,
   lstatSync,
@@ -287,6 +288,7 @@ class Slot {
       ];
     } else {
       this.tmpbase = mkdtempSync(join(tmpdir(), 'maspo-sandbox-'));
+      chmodSync(this.tmpbase, 0o711); // the runner's per-slot uid must reach its own `jobs` dir inside
       file = probe.python.executable;
       args = ['-I', '-S', RUNNER, ...runnerArgs, '--tmpbase', join(this.tmpbase, 'jobs')];
       if (root) args.push('--sweep'); // kill(-1) as the private slot uid reaches only that uid's processes
