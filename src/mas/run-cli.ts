@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type RunFlags, positiveInt } from '../cli/commands/run.js';
+import { positiveInt, type RunFlags } from '../cli/commands/run.js';
 import { UsageError } from '../cli/errors.js';
 import { buildSystem, loadConfig } from '../config/index.js';
 import type { BenchmarkId, Split } from '../datasets/types.js';
@@ -24,8 +24,14 @@ export async function readPromptsFile(file: string): Promise<PromptMap> {
     );
   }
   const obj = raw as Record<string, unknown> | null;
-  const map = obj && typeof obj === 'object' && obj.prompts && typeof obj.prompts === 'object' ? obj.prompts : obj;
-  if (!map || typeof map !== 'object' || Array.isArray(map) || !Object.values(map).every((v) => typeof v === 'string')) {
+  const map =
+    obj && typeof obj === 'object' && obj.prompts && typeof obj.prompts === 'object' ? obj.prompts : obj;
+  if (
+    !map ||
+    typeof map !== 'object' ||
+    Array.isArray(map) ||
+    !Object.values(map).every((v) => typeof v === 'string')
+  ) {
     throw new UsageError(
       `${file}: expected a maspo.prompts.json artifact or a JSON object mapping agent ids to prompt templates`,
     );
@@ -33,10 +39,14 @@ export async function readPromptsFile(file: string): Promise<PromptMap> {
   return map as PromptMap;
 }
 
-async function scorerFor(task: 'math' | 'choice' | 'code'): Promise<Scorer & { close?: () => Promise<void> }> {
+async function scorerFor(
+  task: 'math' | 'choice' | 'code',
+): Promise<Scorer & { close?: () => Promise<void> }> {
   const path = '../tasks/index.js';
   try {
-    const mod = (await import(path)) as { scorerFor(t: typeof task): Scorer & { close?: () => Promise<void> } };
+    const mod = (await import(path)) as {
+      scorerFor(t: typeof task): Scorer & { close?: () => Promise<void> };
+    };
     return mod.scorerFor(task);
   } catch (err) {
     // Until the task registry lands, math can still be graded directly.
@@ -49,7 +59,8 @@ async function scorerFor(task: 'math' | 'choice' | 'code'): Promise<Scorer & { c
 export async function runCommand(flags: RunFlags): Promise<void> {
   const config = await loadConfig(flags.config);
   const split = (flags.split ?? config.eval?.split ?? 'test') as Split;
-  if (!SPLITS.includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${flags.split}"`);
+  if (!SPLITS.includes(split))
+    throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${flags.split}"`);
   const limit = positiveInt('--limit', flags.limit) ?? config.eval?.limit;
   const concurrency = positiveInt('--concurrency', flags.concurrency);
   if (flags.benchmark && !config.benchmarks.includes(flags.benchmark as BenchmarkId)) {

@@ -58,7 +58,11 @@ export async function runBenchmark(o: RunBenchmarkOptions): Promise<{ record: Ru
 }
 
 /** Writes DIR/results.json (summary + per-item records) and DIR/traces.jsonl (one trace per line, item order). */
-export async function writeRunOutputs(dir: string, record: RunRecord, traces: readonly Trace[]): Promise<void> {
+export async function writeRunOutputs(
+  dir: string,
+  record: RunRecord,
+  traces: readonly Trace[],
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   const { items, ...summary } = record;
   await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify({ ...summary, items }, null, 2)}\n`);
@@ -81,7 +85,8 @@ export function formatRunSummary(r: RunRecord, outDir?: string): string {
     `misalignment   ${pct(r.misalignmentRate)}${agents ? ` (${agents})` : ''}`,
     `calls          ${u.calls}${u.cacheHits ? ` (+${u.cacheHits} from cache)` : ''} · tokens ${kTok(u.inputTokens)} in / ${kTok(u.outputTokens)} out · cost $${u.usd.toFixed(4)}${r.usage.unpriced.length ? ` (no price for ${r.usage.unpriced.join(', ')})` : ''}`,
   ];
-  if (r.simulated) lines.push('note           produced by the simulated model: not a measurement of any real LLM');
+  if (r.simulated)
+    lines.push('note           produced by the simulated model: not a measurement of any real LLM');
   if (outDir) lines.push(`wrote          ${join(outDir, 'results.json')}, ${join(outDir, 'traces.jsonl')}`);
   return lines.join('\n');
 }

@@ -30,9 +30,18 @@ export function registerRun(program: Command): void {
     .option('--limit <n>', 'only the first n items of the split')
     .option('--out <dir>', 'output directory (default: .maspo/out/<config name>)')
     .option('--benchmark <id>', "one of the config's benchmarks (default: all of them)")
-    .option('--prompts <file>', 'prompt overrides: a maspo.prompts.json artifact or a JSON map {agentId: prompt}')
-    .option('--data-dir <dir>', 'benchmark data directory (default: data.dir in the config, else MASPO_DATA_DIR)')
-    .option('--concurrency <n>', 'items in flight at once (default 16; the LLM layer limits calls per endpoint)')
+    .option(
+      '--prompts <file>',
+      'prompt overrides: a maspo.prompts.json artifact or a JSON map {agentId: prompt}',
+    )
+    .option(
+      '--data-dir <dir>',
+      'benchmark data directory (default: data.dir in the config, else MASPO_DATA_DIR)',
+    )
+    .option(
+      '--concurrency <n>',
+      'items in flight at once (default 16; the LLM layer limits calls per endpoint)',
+    )
     .option('--cache <mode>', 'override llm.cache.mode: off | read-write | replay')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: RunFlags) => {
