@@ -69,8 +69,11 @@ export function optimizerReply(state: SimState, data: ProposalRequestData, call:
   const counts = new Map<Symptom, number>();
   const note = (ts: ProposalTrace[], weight: number, offset: number) =>
     ts.forEach((t, i) => {
-      for (const s of symptomsOf(items[offset + i], task, kind, t))
-        counts.set(s, (counts.get(s) ?? 0) + weight);
+      for (const s of symptomsOf(items[offset + i], task, kind, t)) {
+        // A wrong answer is the least specific symptom: it weighs half.
+        const wgt = s === 'wrong-answers' || s === 'failing-code' ? weight / 2 : weight;
+        counts.set(s, (counts.get(s) ?? 0) + wgt);
+      }
     });
   note(data.traces, 1, 0);
   note(data.failureCases, 2, data.traces.length);
