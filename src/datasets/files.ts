@@ -92,12 +92,20 @@ export function parseJsonl(text: string, abs: string, rel: string): unknown[] {
       out.push(JSON.parse(line));
     } catch (err) {
       throw new DataError(
-        `${abs}:${i + 1}: not valid JSON (${(err as Error).message}); the file is corrupt. ${howToGetData(rel)}`,
+        `${abs}:${i + 1}: not valid JSON (${jsonErrorWithoutText((err as Error).message)}); the file is corrupt. ${howToGetData(rel)}`,
         abs,
       );
     }
   }
   return out;
+}
+
+/**
+ * JSON.parse messages quote a snippet of the input (`Unexpected token 'x', "{"question…" is not valid
+ * JSON`); drop it so no dataset text (GPQA!) reaches errors or logs.
+ */
+export function jsonErrorWithoutText(message: string): string {
+  return message.replace(/,?\s*"[\s\S]*"(\.\.\.)?\s+is not valid JSON/, '').replace(/"[\s\S]*"/g, '"…"');
 }
 
 /** Reads the GPQA-Diamond CSV member of the official (password-protected) zip, in memory only. */

@@ -108,6 +108,20 @@ describe('data errors', () => {
     }
   });
 
+  it('a malformed GPQA line is reported without quoting its text', () => {
+    const lines = readFileSync(join(dataDir, 'gpqa-diamond/gpqa_diamond.jsonl'), 'utf8').split('\n');
+    // V8 quotes the start of the input for an unexpected leading token
+    const broken = `x${lines[3]!}`;
+    const dir = scratch({ 'gpqa-diamond/gpqa_diamond.jsonl': [lines[0], broken].join('\n') });
+    const e = catchErr(() => loadBenchmarkSync('gpqa-diamond', { dataDir: dir, verify: false }));
+    expect(e.message).toContain("gpqa_diamond.jsonl:2: not valid JSON (Unexpected token 'x');");
+    const words = broken
+      .slice(14, 80)
+      .split(/\W+/)
+      .filter((w) => w.length >= 6);
+    for (const w of words) expect(e.message.includes(w), 'question text leaked into the error').toBe(false);
+  });
+
   it('a zip that is not the GPQA release is rejected without exposing content', () => {
     const dir = scratch({ 'gpqa-diamond/upstream/dataset.zip': Buffer.from('PK not really a zip') });
     const e = catchErr(() => loadBenchmarkSync('gpqa-diamond', { dataDir: dir }));
