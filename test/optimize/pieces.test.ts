@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatProposal, parseProposalRequest } from '../../src/contracts/proposal.js';
 import { parseJudgeRequest } from '../../src/contracts/judge.js';
+import { formatProposal, parseProposalRequest } from '../../src/contracts/proposal.js';
 import type { ChatRequest, ChatResponse, LlmClient } from '../../src/llm/types.js';
 import { artifactHashes, isStale } from '../../src/optimize/artifact.js';
 import { childNode, dedupeCandidates, seedNode, selectBeam } from '../../src/optimize/beam.js';
@@ -117,7 +117,15 @@ describe('misalignment buffer', () => {
     ).toBe(0.5);
   });
   it('keeps the most recent K cases, one per question', () => {
-    const c = (id: string, g: number) => ({ itemId: id, question: id, context: '', output: '', verdicts: '', round: 1, generation: g });
+    const c = (id: string, g: number) => ({
+      itemId: id,
+      question: id,
+      context: '',
+      output: '',
+      verdicts: '',
+      round: 1,
+      generation: g,
+    });
     const b = new CaseBuffer(3);
     b.addAll([c('a', 1), c('b', 1), c('c', 1), c('d', 2), c('b', 3)]);
     expect(b.itemIds()).toEqual(['c', 'd', 'b']);
@@ -143,7 +151,12 @@ describe('beam', () => {
 
 describe('schedule and minibatch', () => {
   it('rounds × agents (topological) × generations, refresh before revisits', () => {
-    const s = buildSchedule(['s', 'r'], { rounds: 2, generations: 2, serialSearch: false, beamRefresh: true });
+    const s = buildSchedule(['s', 'r'], {
+      rounds: 2,
+      generations: 2,
+      serialSearch: false,
+      beamRefresh: true,
+    });
     expect(s.map((x) => `${x.kind[0]}:${x.agent}:${x.round}:${x.generation}`)).toEqual([
       'g:s:1:1',
       'g:s:1:2',
@@ -156,9 +169,18 @@ describe('schedule and minibatch', () => {
       'g:r:2:1',
       'g:r:2:2',
     ]);
-    expect(buildSchedule(['s', 'r'], { rounds: 2, generations: 2, serialSearch: false, beamRefresh: false })).toHaveLength(8);
-    const serial = buildSchedule(['s', 'r'], { rounds: 3, generations: 3, serialSearch: true, beamRefresh: true });
-    expect(serial.filter((x) => x.agent === 's').map((x) => x.generation)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(
+      buildSchedule(['s', 'r'], { rounds: 2, generations: 2, serialSearch: false, beamRefresh: false }),
+    ).toHaveLength(8);
+    const serial = buildSchedule(['s', 'r'], {
+      rounds: 3,
+      generations: 3,
+      serialSearch: true,
+      beamRefresh: true,
+    });
+    expect(serial.filter((x) => x.agent === 's').map((x) => x.generation)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9,
+    ]);
     expect(serial.every((x) => x.kind === 'generation')).toBe(true);
     expect(serial.findIndex((x) => x.agent === 'r')).toBe(9);
   });
@@ -171,7 +193,9 @@ describe('schedule and minibatch', () => {
     const prev = ['q20', 'q21', 'q22', 'q23', 'q24', 'q25', 'q26', 'q27', 'q28', 'q29'];
     const carried = drawMinibatch(new Prng(2), pool, 10, [], prev, 0.5);
     expect(carried.filter((id) => prev.includes(id)).length).toBeGreaterThanOrEqual(5);
-    expect(drawMinibatch(new Prng(3), pool, 10, [], prev, 0)).toEqual(drawMinibatch(new Prng(3), pool, 10, [], prev, 0));
+    expect(drawMinibatch(new Prng(3), pool, 10, [], prev, 0)).toEqual(
+      drawMinibatch(new Prng(3), pool, 10, [], prev, 0),
+    );
   });
 });
 
@@ -179,7 +203,9 @@ describe('proposals', () => {
   const rules = rulesFor('Solve {{question}} using {{context}}', true, 200);
   it('validates placeholders exactly once, unknown placeholders, length', () => {
     expect(validatePrompt('Solve {{question}} with {{context}}', rules)).toBeNull();
-    expect(validatePrompt('Solve {{question}}', rules)).toMatch(/\{\{context\}\} must appear exactly once \(found 0\)/);
+    expect(validatePrompt('Solve {{question}}', rules)).toMatch(
+      /\{\{context\}\} must appear exactly once \(found 0\)/,
+    );
     expect(validatePrompt('{{question}} {{question}} {{context}}', rules)).toMatch(/found 2/);
     expect(validatePrompt('{{question}} {{context}} {{answer}}', rules)).toMatch(/unknown placeholder/);
     expect(validatePrompt(`{{question}} {{context}} ${'x'.repeat(300)}`, rules)).toMatch(/over the limit/);
@@ -188,11 +214,26 @@ describe('proposals', () => {
   });
   it('retries once with the validator message, then gives up', async () => {
     const opt = new Scripted((r, n) =>
-      n === 1 ? formatProposal({ rationale: 'r1', prompt: 'no placeholders' }) : formatProposal({ rationale: 'fixed', prompt: 'Better: {{question}} {{context}}' }),
+      n === 1
+        ? formatProposal({ rationale: 'r1', prompt: 'no placeholders' })
+        : formatProposal({ rationale: 'fixed', prompt: 'Better: {{question}} {{context}}' }),
     );
-    const input = { agentId: 'a', agentRole: 'solver', currentPrompt: 'Solve {{question}} using {{context}}', traces: [], failureCases: [], successCases: [], rules };
+    const input = {
+      agentId: 'a',
+      agentRole: 'solver',
+      currentPrompt: 'Solve {{question}} using {{context}}',
+      traces: [],
+      failureCases: [],
+      successCases: [],
+      rules,
+    };
     const out = await propose({ client: opt, model: 'm', temperature: 0.7, seed: 1 }, input);
-    expect(out).toMatchObject({ ok: true, prompt: 'Better: {{question}} {{context}}', rationale: 'fixed', attempts: 2 });
+    expect(out).toMatchObject({
+      ok: true,
+      prompt: 'Better: {{question}} {{context}}',
+      rationale: 'fixed',
+      attempts: 2,
+    });
     const second = parseProposalRequest(opt.seen[1]!.messages)!;
     expect(second.validatorFeedback).toMatch(/must appear exactly once/);
     expect(opt.seen[0]!.temperature).toBe(0.7);
@@ -232,13 +273,31 @@ describe('calls, validation decision and staleness', () => {
   it('artifact hashes change with config, dataset and models', () => {
     const items = [{ id: '1', question: 'q', gold: '1' }];
     const models = { agent: 'a', optimizer: 'o', judge: 'j' };
-    const h = artifactHashes({ seed: 1, system: { topology: 'sequential' }, optimize: { rounds: 3 } }, items, models);
+    const h = artifactHashes(
+      { seed: 1, system: { topology: 'sequential' }, optimize: { rounds: 3 } },
+      items,
+      models,
+    );
     expect(isStale({ hashes: h }, h).stale).toBe(false);
-    const h2 = artifactHashes({ seed: 2, system: { topology: 'sequential' }, optimize: { rounds: 3 } }, items, models);
+    const h2 = artifactHashes(
+      { seed: 2, system: { topology: 'sequential' }, optimize: { rounds: 3 } },
+      items,
+      models,
+    );
     expect(isStale({ hashes: h }, h2).reasons).toEqual([expect.stringMatching(/config/)]);
-    const h3 = artifactHashes({ seed: 1, system: { topology: 'sequential' }, optimize: { rounds: 3 } }, [{ ...items[0]!, gold: '2' }], { ...models, judge: 'x' });
+    const h3 = artifactHashes(
+      { seed: 1, system: { topology: 'sequential' }, optimize: { rounds: 3 } },
+      [{ ...items[0]!, gold: '2' }],
+      { ...models, judge: 'x' },
+    );
     expect(isStale({ hashes: h }, h3).reasons).toHaveLength(2);
     // Concurrency does not change results, so it does not make an artifact stale.
-    expect(artifactHashes({ seed: 1, system: { topology: 'sequential' }, optimize: { rounds: 3, concurrency: 4 } }, items, models)).toEqual(h);
+    expect(
+      artifactHashes(
+        { seed: 1, system: { topology: 'sequential' }, optimize: { rounds: 3, concurrency: 4 } },
+        items,
+        models,
+      ),
+    ).toEqual(h);
   });
 });
