@@ -79,7 +79,7 @@ export function formatRunSummary(r: RunRecord, outDir?: string): string {
     .map(([id, v]) => `${id} ${pct(v)}`)
     .join(', ');
   const lines = [
-    `${r.system} · ${r.benchmark}${r.split ? ` · ${r.split}` : ''} · ${r.n} items · ${r.model}${r.simulated ? ' (simulated model)' : ''}`,
+    `${r.system}${r.system.endsWith(`/${r.benchmark}`) ? '' : ` · ${r.benchmark}`}${r.split ? ` · ${r.split}` : ''} · ${r.n} items · ${r.model}${r.simulated ? ' (simulated model)' : ''}`,
     `accuracy       ${pct(r.accuracy)} (${r.correct}/${r.n})`,
     `errors         ${r.errors}${r.errors > 0 ? ` (counted apart from wrong answers; first: ${firstError(r.items)})` : ''}`,
     `misalignment   ${pct(r.misalignmentRate)}${agents ? ` (${agents})` : ''}`,
