@@ -1,0 +1,222 @@
+import { isAbsolute, resolve } from 'node:path';
+import { afterAll, describe, inject, test } from 'vitest';
+import './augment.js';
+import type { MaspoConfig } from '../config/index.js';
+import type { BenchmarkId, Item, Split } from '../datasets/types.js';
+import { BudgetExhaustedError } from '../llm/budget.js';
+import type { MaspoLlmClient } from '../llm/client.js';
+import type { LlmSettingsInput } from '../llm/config.js';
+import type { PromptMap, System } from '../mas/types.js';
+import type { Scorer } from '../tasks/types.js';
+import { hashValue, stableStringify } from '../util/hash.js';
+import type { BenchmarkThresholds, HarnessProvided, ItemResultRecord } from './types.js';
+import { ITEM_RECORD_VERSION } from './types.js';
+
+export interface BenchmarkSuiteOptions {
+  benchmark: BenchmarkId;
+  /** Default: the config's `eval.split`, else `test`. */
+  split?: Split;
+  /**
+   * A maspo config (path, relative to the working directory, or a config object). Default: the config
+   * `maspo eval --config` resolved, else the `MASPO_CONFIG` environment variable.
+   */
+  config?: string | MaspoConfig;
+  /** Run this system instead of the one the config declares (the config still supplies models and llm settings). */
+  system?: System;
+  /** At most this many items (the first ones of the split, in file order). `maspo eval --limit` overrides it. */
+  limit?: number;
+  /** Absolute limits the gate enforces for this suite. */
+  thresholds?: BenchmarkThresholds;
+  /** Per-item timeout (default 300 s); on timeout the item's LLM calls are cancelled and it counts as an error. */
+  timeoutMs?: number;
+  /** Suite name (default `<benchmark> · <split>`). */
+  name?: string;
+}
+
+interface SuiteContext {
+  config: MaspoConfig;
+  system: System;
+  items: Item[];
+  split: Split;
+  prompts: PromptMap | undefined;
+  promptsHash: string | undefined;
+  scorer: Scorer & { close?: () => Promise<void> };
+  client: MaspoLlmClient;
+}
+
+function provided(): HarnessProvided {
+  try {
+    return (inject('maspo') as HarnessProvided | undefined) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+const clients = new Map<string, MaspoLlmClient>();
+
+/** One LLM client per worker process and llm settings, so the scheduler limits all suites together. */
+async function clientFor(settings: LlmSettingsInput): Promise<MaspoLlmClient> {
+  const key = stableStringify(settings);
+  let c = clients.get(key);
+  if (!c) {
+    const { createLlmClient } = await import('../llm/client.js');
+    c = createLlmClient(settings);
+    clients.set(key, c);
+  }
+  return c;
+}
+
+function configPathFrom(opts: BenchmarkSuiteOptions, p: HarnessProvided): string | MaspoConfig {
+  if (opts.config !== undefined) {
+    return typeof opts.config === 'string' && !isAbsolute(opts.config) ? resolve(opts.config) : opts.config;
+  }
+  const path = p.configPath ?? process.env.MASPO_CONFIG;
+  if (!path) {
+    throw new Error(
+      `defineBenchmark(${opts.benchmark}): no maspo config. Pass \`config\`, run through \`maspo eval --config FILE\`, or set MASPO_CONFIG`,
+    );
+  }
+  return resolve(path);
+}
+
+async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { skip: string }> {
+  const p = provided();
+  const { loadConfig, buildSystem } = await import('../config/index.js');
+  const source = configPathFrom(opts, p);
+  const config = typeof source === 'string' ? await loadConfig(source) : source;
+  if (!opts.system && !config.benchmarks.includes(opts.benchmark)) {
+    return {
+      skip: `config ${config.file ?? config.name} does not list ${opts.benchmark} in \`benchmarks\``,
+    };
+  }
+  const system = opts.system ?? buildSystem(config, opts.benchmark);
+  const split: Split = opts.split ?? config.eval?.split ?? 'test';
+  const dataDir = config.data.dir ?? p.dataDir;
+  const { loadSplit } = await import('../datasets/index.js');
+  let items = await loadSplit(opts.benchmark, split, { ...(dataDir ? { dataDir } : {}) });
+  const limit = p.limit ?? opts.limit ?? config.eval?.limit;
+  if (limit !== undefined) items = items.slice(0, limit);
+
+  // Prompts from the pre-step apply when this suite runs the config they were optimized for.
+  let prompts: PromptMap | undefined;
+  const sameConfig =
+    typeof source === 'string' && p.configPath !== undefined && resolve(p.configPath) === source;
+  const info = p.prompts;
+  if (info && !opts.system && (sameConfig || opts.config === undefined)) {
+    const forBench = !info.benchmarks || info.benchmarks.includes(opts.benchmark);
+    if (forBench) {
+      prompts = {};
+      for (const a of system.agents) {
+        const override = info.agents[a.id]?.prompt;
+        if (override !== undefined) prompts[a.id] = override;
+      }
+    }
+  }
+  const effective = Object.fromEntries(system.agents.map((a) => [a.id, prompts?.[a.id] ?? a.prompt]));
+  // Resolved at run time (the scorers are owned by src/tasks and may be loaded lazily there too).
+  const tasksModule = '../tasks/index.js';
+  const { scorerFor } = (await import(tasksModule)) as { scorerFor(task: System['task']): Scorer };
+  const llm: LlmSettingsInput = {
+    ...(config.llm as LlmSettingsInput),
+    sim: { ...(config.llm.sim ?? {}), ...(dataDir && !config.llm.sim?.dataDir ? { dataDir } : {}) },
+  };
+  return {
+    config,
+    system,
+    items,
+    split,
+    prompts,
+    promptsHash: hashValue(effective).slice(0, 16),
+    scorer: scorerFor(system.task) as SuiteContext['scorer'],
+    client: await clientFor(llm),
+  };
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Declares a benchmark as a Vitest suite: one concurrent test per item. A wrong answer is a passing test
+ * with `correct: false` in its meta (the gate reporter judges accuracy on the aggregate); an item that
+ * could not be judged (provider failure, timeout, sandbox failure) fails its test with the error.
+ */
+export function defineBenchmark(opts: BenchmarkSuiteOptions): void {
+  const name = opts.name ?? `${opts.benchmark} · ${opts.split ?? 'test'}`;
+  describe(name, async () => {
+    const ctx = await prepare(opts);
+    if ('skip' in ctx) {
+      test.skip(`skipped: ${ctx.skip}`, () => {});
+      return;
+    }
+    afterAll(async () => {
+      await ctx.scorer.close?.();
+    });
+    const { system, config } = ctx;
+    const model = config.models.agent;
+    const simulated = model.startsWith('sim:') || system.agents.some((a) => a.model?.startsWith('sim:'));
+    for (const item of ctx.items) {
+      test.concurrent(item.id, { timeout: opts.timeoutMs ?? 300_000 }, async ({ task, signal }) => {
+        const base: ItemResultRecord = {
+          v: ITEM_RECORD_VERSION,
+          benchmark: opts.benchmark,
+          split: ctx.split,
+          system: system.name,
+          model,
+          id: item.id,
+          correct: false,
+          extracted: null,
+          error: 'the item did not finish',
+          misaligned: false,
+          agents: {},
+          usage: { calls: 0, inputTokens: 0, outputTokens: 0, usd: 0, cached: 0 },
+          latencyMs: 0,
+          simulated,
+          ...(ctx.promptsHash ? { promptsHash: ctx.promptsHash } : {}),
+          ...(opts.thresholds ? { thresholds: opts.thresholds } : {}),
+        };
+        task.meta.maspo = base;
+        const { executeItem } = await import('../mas/execute.js');
+        const { scoreTrace, usageOfTraces } = await import('../mas/evaluate.js');
+        let trace: Awaited<ReturnType<typeof executeItem>>;
+        try {
+          trace = await executeItem(system, item, {
+            client: ctx.client,
+            model,
+            scorer: ctx.scorer,
+            signal,
+            seed: config.seed,
+            ...(ctx.prompts ? { prompts: ctx.prompts } : {}),
+            isFatal: (e) => e instanceof BudgetExhaustedError,
+          });
+        } catch (err) {
+          task.meta.maspo = { ...base, error: message(err) };
+          throw err;
+        }
+        const r = await scoreTrace(system, item, trace, ctx.scorer, signal).catch((err: unknown): never => {
+          task.meta.maspo = { ...base, error: `scoring failed: ${message(err)}` };
+          throw err;
+        });
+        const usage = usageOfTraces([trace], system, model).total;
+        const { error: _pending, ...rest } = base;
+        const record: ItemResultRecord = {
+          ...rest,
+          correct: r.error ? false : r.correct,
+          extracted: r.extracted,
+          ...(r.error ? { error: r.error } : {}),
+          misaligned: r.misaligned,
+          agents: r.agents,
+          usage: {
+            calls: usage.calls + usage.cacheHits,
+            inputTokens: usage.inputTokens + usage.savedInputTokens,
+            outputTokens: usage.outputTokens + usage.savedOutputTokens,
+            usd: usage.usd,
+            cached: usage.cacheHits,
+          },
+          latencyMs: r.latencyMs,
+          simulated: simulated || trace.simulated,
+        };
+        task.meta.maspo = record;
+        if (r.error) throw new Error(`${item.id}: ${r.error}`);
+      });
+    }
+  });
+}
