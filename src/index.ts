@@ -1,5 +1,35 @@
 export * from './contracts/index.js';
+export { listData, verifyData } from './datasets/checksums.js';
+export {
+  assignSplits,
+  BENCHMARKS,
+  type BenchmarkInfo,
+  benchmarkPresent,
+  clearBenchmarkCache,
+  DATA_FILES,
+  DataError,
+  type DataFile,
+  DEFAULT_SPLIT_SEED,
+  dataItemSource,
+  isBenchmarkId,
+  type LoadOptions,
+  loadBenchmark,
+  loadBenchmarkSync,
+  loadSplit,
+  loadSplitSync,
+  parseInlineOptions,
+  resolveDataDir,
+  SOURCES,
+  SPLITS,
+  type SplitOptions,
+  splitSizes,
+  upstreamUrl,
+} from './datasets/index.js';
+export { pullData } from './datasets/pull.js';
 export type * from './datasets/types.js';
+export { BENCHMARK_IDS } from './datasets/types.js';
+export * from './llm/index.js';
 export type * from './llm/types.js';
 export type * from './mas/types.js';
+export * from './stats/index.js';
 export type * from './tasks/types.js';
