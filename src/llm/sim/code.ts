@@ -63,7 +63,18 @@ function sites(code: string): Array<{ mutation: Mutation; index: number; text: s
 
 /** The code with one injected bug; `mutation` names it. Falls back to returning None from the entry point. */
 export function injectBug(code: string, prng: Prng): { code: string; mutation: string } {
-  const all = sites(code);
+  const first = injectOne(code, prng);
+  // A single mutation sometimes lands in a branch the tests never reach; a second one of another type
+  // makes the bug visible to the tests far more reliably (measured in test/sim/code-and-world.test.ts).
+  const second = injectOne(first.code, prng, first.mutation);
+  return second.mutation === 'none'
+    ? first
+    : { code: second.code, mutation: `${first.mutation}+${second.mutation}` };
+}
+
+function injectOne(code: string, prng: Prng, avoid?: string): { code: string; mutation: string } {
+  const all = sites(code).filter((s) => s.mutation.name !== avoid);
+  if (avoid !== undefined && all.length === 0) return { code, mutation: 'none' };
   if (all.length > 0) {
     // Pick a mutation type first (so common tokens like numbers do not dominate), then a site.
     const types = [...new Set(all.map((s) => s.mutation.name))];

@@ -2,7 +2,7 @@ import { recognizeRequest } from '../../contracts/index.js';
 import { BENCHMARK_IDS, type Item, type ItemSource } from '../../datasets/types.js';
 import { AbortedError, ProviderError } from '../errors.js';
 import type { Provider, ProviderCall, ProviderResult } from '../types.js';
-import { agentReply, type SimState } from './agent.js';
+import { type AgentAnalysis, agentReply, analyseAgentPrompt, type SimState } from './agent.js';
 import { ItemIndex } from './items.js';
 import { judgeReply } from './judge.js';
 import { optimizerReply } from './optimizer.js';
@@ -33,6 +33,8 @@ export interface SimProvider extends Provider {
   reply(call: ProviderCall): ProviderResult;
   /** Loads the benchmark items (done on the first call otherwise). */
   ready(): Promise<void>;
+  /** How the sim reads an agent prompt: item found, agent kind, directives in force (for tests and debugging). */
+  analyse(prompt: string): AgentAnalysis;
 }
 
 export const tokensOf = (text: string) => Math.ceil(text.length / 4);
@@ -131,6 +133,7 @@ export function createSimProvider(opts: SimProviderOptions = {}): SimProvider {
     models: Object.keys(world.models),
     reply,
     ready,
+    analyse: (prompt) => analyseAgentPrompt(state, prompt),
     async call(call: ProviderCall, signal: AbortSignal): Promise<ProviderResult> {
       if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new AbortedError();
       await ready();
