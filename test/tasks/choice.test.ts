@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { Item } from '../../src/datasets/types.js';
+import { choiceScorer, extractChoice, gradeChoice, normalizeChoiceLetter } from '../../src/tasks/choice.js';
+
+const ABCD = ['A', 'B', 'C', 'D'];
+
+describe('extractChoice: explicit answers win', () => {
+  it.each<[string, string]>([
+    ['Answer: C', 'C'],
+    ['answer: c', 'C'],
+    ['Some reasoning about B.\nAnswer: D', 'D'],
+    ['Therefore, the answer is (C).', 'C'],
+    ['The answer is C because the others fail.', 'C'],
+    ['The correct answer is: **B**', 'B'],
+    ['The correct option is B) 42', 'B'],
+    ['Final answer: $\\boxed{A}$', 'A'],
+    ['so we pick \\boxed{D}', 'D'],
+    ['so we pick \\boxed{(B)}', 'B'],
+    ['so we pick \\boxed{\\text{C}}', 'C'],
+    ['<answer>B</answer>', 'B'],
+    ['<answer>(A)</answer>', 'A'],
+    ['The answer is A. Wait, that is wrong; the answer is C.', 'C'],
+    ['A) 5 B) 6 C) 7 D) 8\nAnswer: B', 'B'],
+    ['I considered A and B, but the final answer is D', 'D'],
+    ['The answer is $\\text{(E)}$', 'E'],
+    ['Answer - B', 'B'],
+    ['The best choice is option C.', 'C'],
+    ['the answer is (c)', 'C'],
+    ['B', 'B'],
+    ['(D)', 'D'],
+    ['Lots of reasoning.\n\n**C**', 'C'],
+    ['Reasoning...\n$\\text{(A)}$', 'A'],
+  ])('%j → %s', (text, want) => {
+    expect(extractChoice(text)).toBe(want);
+  });
+});
+
+describe('extractChoice: letters that do not count', () => {
+  it.each<[string]>([
+    ['A) foo B) bar C) baz D) qux'],
+    ['I considered A and B.'],
+    ['Both options A and C look plausible.'],
+    ['A cat sat on the mat. Because of this, nothing.'],
+    ['Apples are Delicious.'],
+    ['The answer is a number greater than five.'],
+    ['The answer is not obvious.'],
+    ['Answer: Also depends on temperature.'],
+    ['the answer is C or D'],
+    ['Answer: B, C'],
+    [''],
+    ['I do not know.'],
+    ['<answer>42</answer>'],
+  ])('%j → null', (text) => {
+    expect(extractChoice(text)).toBeNull();
+  });
+  it('respects the valid letters', () => {
+    expect(extractChoice('Answer: E', ABCD)).toBeNull();
+    expect(extractChoice('Answer: E')).toBe('E');
+  });
+});
+
+describe('gradeChoice and choiceScorer', () => {
+  it('grades', () => {
+    expect(gradeChoice('Answer: C', 'C')).toEqual({ correct: true, extracted: 'C' });
+    expect(gradeChoice('Answer: B', 'C')).toEqual({ correct: false, extracted: 'B' });
+    expect(gradeChoice('no idea', 'C')).toEqual({ correct: false, extracted: null });
+    expect(gradeChoice('Answer: C', '(c)')).toEqual({ correct: true, extracted: 'C' });
+    expect(gradeChoice('Answer: C', '??').error).toMatch(/not a letter/);
+  });
+  it('normalises gold letters', () => {
+    expect(normalizeChoiceLetter(' (b) ')).toBe('B');
+    expect(normalizeChoiceLetter('AB')).toBeNull();
+  });
+  it('scorer takes the letters from the item options', async () => {
+    const item: Item = {
+      id: 'x',
+      benchmark: 'aqua',
+      task: 'choice',
+      question: 'q',
+      gold: 'E',
+      meta: { options: ['A', 'B', 'C', 'D', 'E'].map((letter) => ({ letter, text: letter.toLowerCase() })) },
+    };
+    expect(await choiceScorer.score(item, 'The answer is E')).toEqual({ correct: true, extracted: 'E' });
+    const four: Item = { ...item, gold: 'A', meta: { options: item.meta.options!.slice(0, 4) } };
+    expect(choiceScorer.extract(four, 'Answer: E')).toBeNull();
+    expect(choiceScorer.same(item, 'c', 'C')).toBe(true);
+  });
+});
