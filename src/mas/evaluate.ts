@@ -166,7 +166,10 @@ export function summarize(
   };
 }
 
-/** Runs the system on every item, scores the results and reports accuracy, errors and misalignment. */
+/**
+ * Runs the system on every item, scores the results and reports accuracy, errors and misalignment.
+ * The traces are available as the non-enumerable `traces` property (left out of JSON.stringify).
+ */
 export async function evaluateSystem(
   system: System,
   items: readonly Item[],
@@ -216,5 +219,8 @@ export async function evaluateSystem(
     benchmark: items[0]?.benchmark ?? 'unknown',
     ...(opts.split ? { split: opts.split } : {}),
   });
-  return { ...summary, traces };
+  // Traces ride along non-enumerably: JSON.stringify(results) stays a summary (write traces separately).
+  return Object.defineProperty(summary, 'traces', { value: traces, enumerable: false }) as RunResults & {
+    traces: Trace[];
+  };
 }

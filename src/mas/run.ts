@@ -34,7 +34,7 @@ export interface RunBenchmarkOptions {
 
 /** Evaluates one benchmark of a config. Budget exhaustion stops the run (it would make every later item an error). */
 export async function runBenchmark(o: RunBenchmarkOptions): Promise<{ record: RunRecord; traces: Trace[] }> {
-  const { traces, ...results } = await evaluateSystem(o.system, o.items, {
+  const results = await evaluateSystem(o.system, o.items, {
     client: o.client,
     model: o.config.models.agent,
     scorer: o.scorer,
@@ -46,6 +46,7 @@ export async function runBenchmark(o: RunBenchmarkOptions): Promise<{ record: Ru
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
+  const traces = results.traces;
   const record: RunRecord = {
     ...results,
     // The LLM layer's own meter also counts retries; prefer it when the client has one.

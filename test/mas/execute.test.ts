@@ -291,5 +291,6 @@ describe('evaluateSystem', () => {
     expect(res.usage.total.errors).toBe(1);
     expect(res.simulated).toBe(false);
     expect(res.traces).toHaveLength(4);
+    expect(JSON.parse(JSON.stringify(res)).traces).toBeUndefined();
   });
 });
