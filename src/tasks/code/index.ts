@@ -13,8 +13,10 @@ export type { IsolationMode, SandboxJob, SandboxOptions, SandboxResult } from '.
 export { findExecutable, probeSandbox, Sandbox, warnWeakIsolation } from './sandbox.js';
 
 export interface CodeScorerOptions extends SandboxOptions {
-  /** Wall time per item (all its asserts), default 10 s. */
+  /** CPU time per item (all its asserts), default 10 s; the wall limit is 2 × this + 1 s. */
   timeoutMs?: number;
+  /** Wall-clock limit per item, default 2 × timeoutMs + 1 s. */
+  wallMs?: number;
   /**
    * Skip asserts that use names the reference solution never defines (upstream breakage in
    * HumanEval-ET: asserts flattened out of `for` loops). Default true; false reproduces MapCoder's
@@ -115,6 +117,7 @@ export function createCodeScorer(opts: CodeScorerOptions = {}): CodeScorer {
     const job = jobFor(item, code);
     if (!job.tests.length) return { correct: false, extracted: code, error: `item ${item.id} has no tests` };
     if (opts.timeoutMs !== undefined) job.timeoutMs = opts.timeoutMs;
+    if (opts.wallMs !== undefined) job.wallMs = opts.wallMs;
     if (opts.skipInvalidAsserts === false) job.skipInvalid = false;
     const key = cacheSize > 0 ? `${item.benchmark}\0${item.id}\0${normaliseCode(code)}` : '';
     const hit = key ? cache.get(key) : undefined;

@@ -184,7 +184,7 @@ def set_limits(job):
             pass
 
     cpu = int(job.get("cpuSeconds") or 10)
-    lim(resource.RLIMIT_CPU, cpu, cpu + 1)
+    lim(resource.RLIMIT_CPU, cpu, cpu + 1)  # SIGXCPU at the budget, SIGKILL a second later
     if job.get("memoryBytes"):
         lim(resource.RLIMIT_AS, int(job["memoryBytes"]))
     lim(resource.RLIMIT_FSIZE, int(job.get("fileBytes") or 16 << 20))
@@ -225,9 +225,9 @@ def rmtree(path):
 
 SIGNAL_REASONS = {
     signal.SIGXCPU: "CPU time limit exceeded (SIGXCPU)",
+    signal.SIGKILL: "killed (SIGKILL; CPU time hard limit or memory)",
     signal.SIGXFSZ: "file size limit exceeded (SIGXFSZ)",
     signal.SIGSEGV: "crashed (SIGSEGV)",
-    signal.SIGKILL: "killed (SIGKILL)",
     signal.SIGABRT: "aborted (SIGABRT)",
 }
 

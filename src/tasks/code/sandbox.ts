@@ -66,8 +66,13 @@ export interface SandboxJob {
   reference?: string;
   /** Skip tests found broken from the reference (default true). */
   skipInvalid?: boolean;
-  /** Wall-time budget for the whole job, default 10 s; CPU limit is this rounded up + 1 s. */
+  /**
+   * CPU-time budget for the whole job (RLIMIT_CPU, whole seconds, rounded up), default 10 s. CPU time is
+   * what decides, so a busy machine does not turn slow-but-correct code into a timeout.
+   */
   timeoutMs?: number;
+  /** Wall-clock limit (catches sleeping/blocked code), default 2 × timeoutMs + 1 s. */
+  wallMs?: number;
 }
 
 export type JobPhase = 'compile' | 'load' | 'test' | 'timeout' | 'output' | 'crash';
@@ -414,6 +419,7 @@ class Slot {
     if (this.busy !== pending) return;
     const sb = this.sandbox;
     const timeoutMs = job.timeoutMs ?? sb.defaultTimeoutMs;
+    const wallMs = job.wallMs ?? timeoutMs * 2 + 1000;
     const wire = {
       id: job.id,
       code: job.code,
@@ -421,8 +427,8 @@ class Slot {
       tests: job.tests,
       reference: job.reference ?? null,
       skipInvalid: job.skipInvalid ?? true,
-      timeoutMs,
-      cpuSeconds: Math.ceil(timeoutMs / 1000) + 1,
+      timeoutMs: wallMs,
+      cpuSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
       memoryBytes: sb.limits.memoryBytes,
       outputBytes: sb.limits.outputBytes,
       fileBytes: sb.limits.fileBytes,
@@ -430,8 +436,8 @@ class Slot {
     };
     this.timer = setTimeout(() => {
       this.kill();
-      this.fail(`sandbox unresponsive: no verdict ${GRACE_MS} ms after the ${timeoutMs} ms deadline`);
-    }, timeoutMs + GRACE_MS);
+      this.fail(`sandbox unresponsive: no verdict ${GRACE_MS} ms after the ${wallMs} ms deadline`);
+    }, wallMs + GRACE_MS);
     if (pending.signal) {
       pending.onAbort = () => {
         if (this.busy !== pending) return;
