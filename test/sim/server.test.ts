@@ -13,7 +13,7 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-function httpClient(url: string, maxRetries = 0) {
+function httpClient(maxRetries = 0) {
   return createLlmClient({
     cache: { mode: 'off', dir: '.maspo/cache-unused' },
     retry: { baseDelayMs: 1, maxDelayMs: 5 },
@@ -88,7 +88,7 @@ describe('maspo sim serve (loopback OpenAI-compatible server)', () => {
 
   it('the OpenAI provider pointed at it returns exactly what the in-process sim returns', async () => {
     const { client } = sim();
-    const http = httpClient(server.url);
+    const http = httpClient();
     const reqs = sampleRequests();
     for (const r of reqs) {
       const base = {
@@ -148,7 +148,7 @@ describe('maspo sim serve (loopback OpenAI-compatible server)', () => {
     const faults = { '429': 0.15, '500': 0.15, malformed: 0.1, truncated: 0.1 };
     const s = await startSimServer({ provider: sim().provider, faults, retryAfterSeconds: 0, seed: 7 });
     servers.push(s);
-    const http = httpClient(s.url, 30);
+    const http = httpClient(30);
     const { client } = sim();
     const reqs = sampleRequests().slice(0, 16);
     for (const r of reqs) {
@@ -168,7 +168,7 @@ describe('maspo sim serve (loopback OpenAI-compatible server)', () => {
     // Same seed, same request order → same fault sequence.
     const s2 = await startSimServer({ provider: sim().provider, faults, retryAfterSeconds: 0, seed: 7 });
     servers.push(s2);
-    const http2 = httpClient(s2.url, 30);
+    const http2 = httpClient(30);
     for (const r of reqs) {
       await http2.complete({
         role: r.role,
