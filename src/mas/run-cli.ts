@@ -39,23 +39,6 @@ export async function readPromptsFile(file: string): Promise<PromptMap> {
   return map as PromptMap;
 }
 
-async function scorerFor(
-  task: 'math' | 'choice' | 'code',
-): Promise<Scorer & { close?: () => Promise<void> }> {
-  const path = '../tasks/index.js';
-  try {
-    const mod = (await import(path)) as {
-      scorerFor(t: typeof task): Scorer & { close?: () => Promise<void> };
-    };
-    return mod.scorerFor(task);
-  } catch (err) {
-    // Until the task registry lands, math can still be graded directly.
-    if (task !== 'math' || (err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    const math = '../tasks/math.js';
-    return ((await import(math)) as { mathScorer: Scorer }).mathScorer;
-  }
-}
-
 export async function runCommand(flags: RunFlags): Promise<void> {
   const config = await loadConfig(flags.config);
   const split = (flags.split ?? config.eval?.split ?? 'test') as Split;
@@ -100,7 +83,8 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     let items = await datasets.loadSplit(benchmark, split, { dataDir });
     if (limit !== undefined) items = items.slice(0, limit);
     const client = createLlmClient(llm);
-    const scorer = await scorerFor(system.task);
+    const { scorerFor } = await import('../tasks/index.js');
+    const scorer: Scorer & { close?: () => Promise<void> } = scorerFor(system.task);
     const bar = flags.progress && process.stderr.isTTY ? await progressBar(items.length, benchmark) : null;
     try {
       const { record, traces } = await runBenchmark({
