@@ -92,6 +92,9 @@ function rerunSet(system: System, opts: ExecuteOptions): Set<string> | null {
 export async function executeItem(system: System, item: Item, opts: ExecuteOptions): Promise<Trace> {
   const started = performance.now();
   const byId = new Map(system.agents.map((a) => [a.id, a]));
+  if (opts.reuse && opts.reuse.itemId !== item.id) {
+    throw new Error(`reuse: the trace is of item "${opts.reuse.itemId}", not "${item.id}"`);
+  }
   const rerun = rerunSet(system, opts);
   const reused = new Map((opts.reuse?.records ?? []).map((r) => [r.agentId, r]));
   const records = new Map<string, AgentRecord>();

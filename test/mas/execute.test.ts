@@ -110,6 +110,14 @@ describe('executeItem', () => {
     await expect(
       executeItem(diamond, it1, { client: client3, model: 'fake:m', reuse: first, rerunFrom: ['zz'] }),
     ).rejects.toThrow('"zz"');
+    await expect(
+      executeItem(diamond, item('other', 'Q', 'g'), {
+        client: client3,
+        model: 'fake:m',
+        reuse: first,
+        rerunFrom: ['d'],
+      }),
+    ).rejects.toThrow('the trace is of item "q"');
   });
 
   it('records a failed call as an error in the trace and stops downstream agents', async () => {
