@@ -31,5 +31,32 @@ export { BENCHMARK_IDS } from './datasets/types.js';
 export * from './llm/index.js';
 export type * from './llm/types.js';
 export type * from './mas/types.js';
+export {
+  type ArtifactHashes,
+  artifactHashes,
+  isStale,
+  type PromptArtifact,
+  promptArtifactSchema,
+  readArtifact,
+  writeArtifact,
+} from './optimize/artifact.js';
+export {
+  type OptimizeSettings,
+  type OptimizeSettingsInput,
+  optimizeSettingsSchema,
+  parseOptimizeSettings,
+} from './optimize/config.js';
+export {
+  buildSchedule,
+  CountingClient,
+  choosePool,
+  DryRunClient,
+  type DryRunReport,
+  type OptimizeOptions,
+  type OptimizeResult,
+  optimize,
+  ResumeError,
+  resolveModels,
+} from './optimize/index.js';
 export * from './stats/index.js';
 export type * from './tasks/types.js';
