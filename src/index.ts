@@ -1,3 +1,16 @@
+export {
+  BENCHMARK_TASKS,
+  buildSystem,
+  type ConfigIssue,
+  defineConfig,
+  InvalidConfigError,
+  loadConfig,
+  type MaspoConfig,
+  type MaspoConfigInput,
+  maspoConfigSchema,
+  parseConfig,
+  systemSectionSchema,
+} from './config/index.js';
 export * from './contracts/index.js';
 export { listData, verifyData } from './datasets/checksums.js';
 export {
@@ -29,7 +42,25 @@ export { pullData } from './datasets/pull.js';
 export type * from './datasets/types.js';
 export { BENCHMARK_IDS } from './datasets/types.js';
 export * from './llm/index.js';
+export {
+  createSimProvider,
+  DEFAULT_WORLD_PATH,
+  loadWorld,
+  parseWorld,
+  type SimProvider,
+  type SimProviderOptions,
+  type World,
+  WorldError,
+} from './llm/sim/index.js';
+export {
+  type FaultRates,
+  parseFaultRates,
+  type SimServer,
+  type SimServerOptions,
+  startSimServer,
+} from './llm/sim/server.js';
 export type * from './llm/types.js';
+export * from './mas/index.js';
 export type * from './mas/types.js';
 export {
   type ArtifactHashes,

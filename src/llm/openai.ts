@@ -53,11 +53,15 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
         },
         finishReason: mapFinish(choice.finish_reason),
         model: completion.model ?? request.model,
-        simulated: false,
+        // maspo's own `sim serve` marks its replies, so the label survives the HTTP hop.
+        simulated: completion.system_fingerprint === SIMULATED_FINGERPRINT,
       };
     },
   };
 }
+
+/** The `system_fingerprint` that `maspo sim serve` puts on every reply. */
+export const SIMULATED_FINGERPRINT = 'maspo-simulated-model';
 
 function mapFinish(reason: string | null | undefined): FinishReason {
   switch (reason) {
