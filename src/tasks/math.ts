@@ -171,7 +171,11 @@ function isWord(s: string): boolean {
 function scalarEqual(a: string, b: string, deadline: number): boolean {
   if (a === b) return true;
   if (a === '' || b === '') return false;
-  if (CHOICE_LETTER.test(a) || CHOICE_LETTER.test(b)) return false;
+  // a letter gold vs "(C)4\sqrt{2}" (the option letter followed by its text): compare the letters
+  if (CHOICE_LETTER.test(a) || CHOICE_LETTER.test(b)) {
+    const lead = (s: string) => /^\(([A-Z])\)/.exec(s)?.[1] ?? s;
+    return lead(a) === lead(b);
+  }
   if (isBaseNumeral(a) || isBaseNumeral(b)) return false;
   if (isWord(a) && isWord(b) && a.toLowerCase() === b.toLowerCase()) return true;
   // words (names, "east", "ellipse") are not algebra: only equal as text
@@ -235,10 +239,10 @@ function unorderedEqual(xs0: MathNode[], ys0: MathNode[], deadline: number): boo
     ys = dedupe(ys, deadline);
   }
   if (xs.length !== ys.length) return false;
-  const used = new Array<boolean>(ys.length).fill(false);
-  const memo = new Map<string, boolean>();
+  // bipartite matching (Kuhn's augmenting paths): polynomial, unlike trying permutations
+  const memo = new Map<number, boolean>();
   const eq = (i: number, j: number): boolean => {
-    const k = `${i},${j}`;
+    const k = i * ys.length + j;
     let v = memo.get(k);
     if (v === undefined) {
       v = nodesEqual(xs[i]!, ys[j]!, deadline);
@@ -246,17 +250,23 @@ function unorderedEqual(xs0: MathNode[], ys0: MathNode[], deadline: number): boo
     }
     return v;
   };
-  const go = (i: number): boolean => {
-    if (i === xs.length) return true;
+  const matchOfY = new Array<number>(ys.length).fill(-1);
+  const augment = (i: number, seen: boolean[]): boolean => {
     for (let j = 0; j < ys.length; j++) {
-      if (used[j] || !eq(i, j)) continue;
-      used[j] = true;
-      if (go(i + 1)) return true;
-      used[j] = false;
+      if (seen[j] || !eq(i, j)) continue;
+      seen[j] = true;
+      if (matchOfY[j] === -1 || augment(matchOfY[j]!, seen)) {
+        matchOfY[j] = i;
+        return true;
+      }
     }
     return false;
   };
-  return go(0);
+  for (let i = 0; i < xs.length; i++) {
+    if (performance.now() > deadline) throw new MathDeadlineError('deadline');
+    if (!augment(i, new Array<boolean>(ys.length).fill(false))) return false;
+  }
+  return true;
 }
 
 /**

@@ -86,3 +86,16 @@ describe('gradeChoice and choiceScorer', () => {
     expect(choiceScorer.same(item, 'c', 'C')).toBe(true);
   });
 });
+
+describe('scorerFor', () => {
+  it('returns the scorer for each task type', async () => {
+    const { scorerFor } = await import('../../src/tasks/index.js');
+    const { mathScorer } = await import('../../src/tasks/math.js');
+    expect(scorerFor('choice')).toBe(choiceScorer);
+    expect(scorerFor('math')).toBe(mathScorer);
+    const code = scorerFor('code');
+    expect(typeof code.score).toBe('function');
+    expect(typeof code.extract).toBe('function');
+    await code.close();
+  });
+});

@@ -89,6 +89,16 @@ const EQUIVALENT: Array<[string, string, string]> = [
   ['\\frac{3}{2}', '\\frac{6}{4}', 'unreduced fraction (lenient)'],
   ['3 and 5', '3, 5', '"and" between answers'],
   ['10\\%', '10', 'percent'],
+  ['C', '(C) 4\\sqrt{2}', 'option letter followed by its text'],
+  ['\\text{5 cm}', '5', 'unit inside \\text'],
+  ['\\$1,000.50', '1000.5', 'money with thousands and cents'],
+  ['1/2', '\\frac{1}{2}', 'slash fraction'],
+  ['(-∞, 0]', '(-\\infty,0]', 'unicode infinity'],
+  [
+    '\\left[ \\frac{\\pi^2}{8}, \\frac{5 \\pi^2}{4} \\right]',
+    '[\\pi^2/8, 5\\pi^2/4]',
+    'closed interval with pi',
+  ],
 ];
 
 /** [a, b, why]: wrong-but-similar pairs that must stay different, in both directions. */
@@ -113,6 +123,7 @@ const DIFFERENT: Array<[string, string, string]> = [
   ['52_8', '52', 'base subscript matters'],
   ['C', 'D', 'different letters'],
   ['(C)', '3', 'letter vs number'],
+  ['C', '(D) 4\\sqrt{2}', 'other option letter followed by text'],
   ['\\text{Evelyn}', '\\text{Devon}', 'different names'],
   ['1, 2', '1, 2, 3', 'list lengths'],
   ['\\{1,2\\}', '(1,2)', 'set vs tuple'],
@@ -148,6 +159,12 @@ describe('mathEquivalent', () => {
     expect(mathEquivalent('(1+x)^{200}', '(x+1)^{200}')).toBe(true);
     expect(mathEquivalent('9'.repeat(2000), '1')).toBe(false);
     expect(mathEquivalent('\\sum_{n=1}^{10} n', '55')).toBe(true);
+    expect(mathEquivalent('(x+1)^{100000}', '(x+1)^2')).toBe(false);
+    expect(mathEquivalent('99999999999999999999!', '1')).toBe(false);
+    expect(mathEquivalent('\\prod_{k=1}^{1000000}k', '1')).toBe(false);
+    expect(mathEquivalent('e^{e^{e^{e^{10}}}}', 'e^{e^{e^{e^{11}}}}')).toBe(false);
+    const ones = (last: string) => `\\{${Array(40).fill('1').join(',')},${last}\\}`;
+    expect(mathEquivalent(ones('2'), ones('3'))).toBe(false);
     expect(performance.now() - t).toBeLessThan(1500);
   });
 });
