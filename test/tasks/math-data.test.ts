@@ -39,9 +39,10 @@ function load(): { math500: Row[]; agieval: Row[] } {
 
 /**
  * Documented upstream quirks: reference solutions whose last box is not (equivalent to) the answer field.
- * Currently none: the two solutions that box the answer twice in two forms (AGIEval-MATH rows 29 and 157:
- * "\boxed{15\frac{39}{40}}, \boxed{\frac{639}{40}}", "\boxed{12x -34}, \boxed{-34 + 12x}") are handled by
- * joining adjacent boxes and treating the joined list as a set (duplicates collapse).
+ * Currently none. Two solutions box the answer twice in two forms side by side (MATH-500
+ * test/number_theory/459.json: "\boxed{15\frac{39}{40}}, \boxed{\frac{639}{40}}"; AGIEval-MATH row 71:
+ * "\boxed{12x -34}, \boxed{-34 + 12x}"); extraction joins adjacent boxes into a list and equivalent items
+ * collapse, so they pass.
  */
 const KNOWN_MISSES: Record<string, string> = {};
 
@@ -63,6 +64,14 @@ describe('reference solutions vs answer fields', () => {
       expect(misses).toEqual([]);
     });
   }
+  it('the two double-boxed solutions are extracted as lists and still match', () => {
+    const m = math500.find((r) => r.id === 'test/number_theory/459.json')!;
+    expect(extractMathAnswer(m.solution)).toBe('15\\frac{39}{40}, \\frac{639}{40}');
+    expect(mathEquivalent(extractMathAnswer(m.solution)!, m.answer)).toBe(true);
+    const a = agieval[71]!;
+    expect(extractMathAnswer(a.solution)).toBe('12x -34, -34 + 12x');
+    expect(mathEquivalent(extractMathAnswer(a.solution)!, a.answer)).toBe(true);
+  });
   it('gradeMath-style: each gold is equivalent to itself and its own normal form', () => {
     for (const r of [...math500, ...agieval]) {
       expect(mathEquivalent(r.answer, r.answer)).toBe(true);
