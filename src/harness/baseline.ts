@@ -144,13 +144,15 @@ export function readLatestRun(file: string): RunRecord {
     );
   }
   const text = readFileSync(file, 'utf8').trim();
-  if (!text.includes('\n')) {
-    try {
-      const r = JSON.parse(text) as RunRecord;
-      if (r.kind === 'maspo-run' && r.version === RUN_RECORD_VERSION) return r;
-    } catch {
-      /* fall through to the history reader for a precise error */
-    }
+  try {
+    const r = JSON.parse(text) as RunRecord;
+    if (r.kind === 'maspo-run' && r.version === RUN_RECORD_VERSION) return r;
+    throw new HarnessInputError(
+      `${file}: not a maspo run record of version ${RUN_RECORD_VERSION} (kind must be "maspo-run")`,
+    );
+  } catch (err) {
+    if (err instanceof HarnessInputError) throw err;
+    /* not a single JSON document: read it as a history of JSON lines */
   }
   const history = readHistory(file);
   const last = history.at(-1);

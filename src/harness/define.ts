@@ -113,9 +113,7 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
     }
   }
   const effective = Object.fromEntries(system.agents.map((a) => [a.id, prompts?.[a.id] ?? a.prompt]));
-  // Resolved at run time (the scorers are owned by src/tasks and may be loaded lazily there too).
-  const tasksModule = '../tasks/index.js';
-  const { scorerFor } = (await import(tasksModule)) as { scorerFor(task: System['task']): Scorer };
+  const { scorerFor } = await import('../tasks/index.js');
   const llm: LlmSettingsInput = {
     ...(config.llm as LlmSettingsInput),
     sim: { ...(config.llm.sim ?? {}), ...(dataDir && !config.llm.sim?.dataDir ? { dataDir } : {}) },

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { MaspoConfig } from '../config/index.js';
 import type { BenchmarkId } from '../datasets/types.js';
 import type { PromptArtifact } from '../optimize/artifact.js';
@@ -110,7 +110,11 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
       log(`maspo: reusing ${promptsPath} (hashes match the config, data and models)`);
       return {
         ...base,
-        prompts: promptsInfoFromArtifact(artifact, { path: promptsPath, source: 'artifact', runsDir }),
+        prompts: promptsInfoFromArtifact(artifact, {
+          path: relative(process.cwd(), promptsPath),
+          source: 'artifact',
+          runsDir,
+        }),
         action: 'reused',
         staleReasons: [],
       };
@@ -154,7 +158,11 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
   log(`maspo: wrote ${result.artifactPath ?? promptsPath}`);
   return {
     ...base,
-    prompts: promptsInfoFromArtifact(result.artifact, { path: promptsPath, source: 'optimized', runsDir }),
+    prompts: promptsInfoFromArtifact(result.artifact, {
+      path: relative(process.cwd(), promptsPath),
+      source: 'optimized',
+      runsDir,
+    }),
     action: 'optimized',
     staleReasons: reasons,
   };

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Reporter, TestModule } from 'vitest/node';
 import { HarnessInputError } from './baseline.js';
@@ -43,6 +43,26 @@ export interface EvalOutcome {
 }
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/**
+ * maspo ships TypeScript sources with NodeNext `.js` specifiers. Vite maps those to `.ts` inside the project
+ * root, but not for files it serves from outside it (`/@fs/…`, e.g. maspo itself when the eval files live in
+ * another project), nor for computed dynamic imports. This resolves such a `.js` id to its `.ts` file.
+ */
+function tsSourcePlugin() {
+  return {
+    name: 'maspo:ts-source',
+    enforce: 'pre' as const,
+    resolveId(id: string, importer?: string) {
+      if (!id.endsWith('.js')) return null;
+      let path = id.startsWith('/@fs/') ? id.slice(4) : id;
+      if (path.startsWith('.') && importer) path = resolve(dirname(importer), path);
+      if (!isAbsolute(path) || existsSync(path)) return null;
+      const ts = `${path.slice(0, -3)}.ts`;
+      return existsSync(ts) ? ts : null;
+    },
+  };
+}
 
 /**
  * `maspo eval`: the pre-step, then the suites through Vitest (programmatically, with maspo's reporters),
@@ -141,6 +161,7 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       passWithNoTests: true,
     },
     {
+      plugins: [tsSourcePlugin()],
       resolve: {
         alias: [
           { find: /^maspo\/vitest$/, replacement: here('./index.ts') },

@@ -28,6 +28,11 @@ export function registerEval(program: Command): void {
       'results history (JSON lines) the json reporter appends to',
       '.maspo/history.jsonl',
     )
+    .option(
+      '--results <file>',
+      'the run record alone (what `maspo baseline update` reads)',
+      '.maspo/results.json',
+    )
     .option('--no-optimize', 'never optimize: fail when the prompt artifact is missing or stale')
     .option('--seed-prompts', "evaluate the config's own prompts (no artifact, no optimization)")
     .option('--limit <n>', 'at most n items per suite', num('limit', 1, 1e9))
@@ -45,6 +50,7 @@ export function registerEval(program: Command): void {
         summary: o.summary as string,
         dashboard: o.dashboard as string,
         history: o.history as string,
+        latest: o.results as string,
         noOptimize: o.optimize === false,
         seedPrompts: Boolean(o.seedPrompts),
         ...(o.limit ? { limit: o.limit as number } : {}),
