@@ -90,4 +90,19 @@ export {
   resolveModels,
 } from './optimize/index.js';
 export * from './stats/index.js';
+export { gradeCodeLines } from './tasks/code/grade-cli.js';
+export {
+  type CodeScorer,
+  type CodeScorerOptions,
+  createCodeScorer,
+  extractCode,
+  jobFor,
+  normaliseCode,
+  probeSandbox,
+  resolvePython,
+  Sandbox,
+  type SandboxJob,
+  type SandboxOptions,
+  type SandboxResult,
+} from './tasks/code/index.js';
 export type * from './tasks/types.js';
