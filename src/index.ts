@@ -105,4 +105,19 @@ export {
   type SandboxOptions,
   type SandboxResult,
 } from './tasks/code/index.js';
+export {
+  choiceScorer,
+  DEFAULT_LETTERS,
+  DEFAULT_MATH_DEADLINE_MS,
+  extractChoice,
+  extractMathAnswer,
+  gradeChoice,
+  gradeMath,
+  type MathCompareOptions,
+  mathEquivalent,
+  mathScorer,
+  normalizeChoiceLetter,
+  normalizeMath,
+  scorerFor,
+} from './tasks/index.js';
 export type * from './tasks/types.js';
