@@ -41,6 +41,42 @@ export {
 export { pullData } from './datasets/pull.js';
 export type * from './datasets/types.js';
 export { BENCHMARK_IDS } from './datasets/types.js';
+export { buildRunRecord, summarizeBenchmark } from './harness/aggregate.js';
+export {
+  baselineFromRun,
+  HarnessInputError,
+  readBaseline,
+  readHistory,
+  readLatestRun,
+  writeBaseline,
+} from './harness/baseline.js';
+export { renderDashboard } from './harness/dashboard.js';
+export {
+  evaluateGate,
+  formatFailure,
+  formatVerdict as formatGateVerdict,
+  type GateOptions,
+} from './harness/gate.js';
+export { promptDiff, renderMarkdown } from './harness/markdown.js';
+export { resolvePrompts, StalePromptsError } from './harness/prestep.js';
+export { type EvalOptions, runEval } from './harness/run.js';
+export type {
+  AgentAnswer,
+  AgentPromptInfo,
+  Baseline,
+  BenchmarkComparison,
+  BenchmarkSummary,
+  BenchmarkThresholds,
+  GateFailure,
+  GateVerdict,
+  ItemOutcome,
+  ItemResultRecord,
+  ItemUsage,
+  OptimizationCurvePoint,
+  PromptsInfo,
+  RunRecord as EvalRunRecord,
+  UsageTotals as EvalUsageTotals,
+} from './harness/types.js';
 export * from './llm/index.js';
 export {
   createSimProvider,
