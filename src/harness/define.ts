@@ -9,7 +9,7 @@ import type { LlmSettingsInput } from '../llm/config.js';
 import type { PromptMap, System } from '../mas/types.js';
 import type { Scorer } from '../tasks/types.js';
 import { hashValue, stableStringify } from '../util/hash.js';
-import type { BenchmarkThresholds, HarnessProvided, ItemResultRecord } from './types.js';
+import type { BenchmarkThresholds, HarnessProvided, ItemResultRecord, PromptsInfo } from './types.js';
 import { ITEM_RECORD_VERSION } from './types.js';
 
 export interface BenchmarkSuiteOptions {
@@ -98,20 +98,12 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
   if (limit !== undefined) items = items.slice(0, limit);
 
   // Prompts from the pre-step apply when this suite runs the config they were optimized for.
-  let prompts: PromptMap | undefined;
   const sameConfig =
     typeof source === 'string' && p.configPath !== undefined && resolve(p.configPath) === source;
-  const info = p.prompts;
-  if (info && !opts.system && (sameConfig || opts.config === undefined)) {
-    const forBench = !info.benchmarks || info.benchmarks.includes(opts.benchmark);
-    if (forBench) {
-      prompts = {};
-      for (const a of system.agents) {
-        const override = info.agents[a.id]?.prompt;
-        if (override !== undefined) prompts[a.id] = override;
-      }
-    }
-  }
+  const prompts =
+    !opts.system && (sameConfig || opts.config === undefined)
+      ? promptsForSuite(p.prompts, system, opts.benchmark)
+      : undefined;
   const effective = Object.fromEntries(system.agents.map((a) => [a.id, prompts?.[a.id] ?? a.prompt]));
   const { scorerFor } = await import('../tasks/index.js');
   const llm: LlmSettingsInput = {
@@ -128,6 +120,27 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
     scorer: scorerFor(system.task) as SuiteContext['scorer'],
     client: await clientFor(llm),
   };
+}
+
+/**
+ * The prompt overrides a suite runs with. An optimized artifact records the one benchmark it was optimized
+ * for (`PromptsInfo.benchmarks`); its prompts apply to that suite only. Every other suite — even one of the
+ * same task type — runs its own seed prompts from the config (the sequential system's seed prompts differ
+ * per task type: math, choice, code). The config's own prompts (`--seed-prompts`) are never overrides.
+ */
+export function promptsForSuite(
+  info: PromptsInfo | undefined,
+  system: Pick<System, 'agents'>,
+  benchmark: string,
+): PromptMap | undefined {
+  if (!info || info.source === 'config') return undefined;
+  if (!info.benchmarks || !info.benchmarks.includes(benchmark)) return undefined;
+  const prompts: PromptMap = {};
+  for (const a of system.agents) {
+    const override = info.agents[a.id]?.prompt;
+    if (override !== undefined) prompts[a.id] = override;
+  }
+  return Object.keys(prompts).length ? prompts : undefined;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -30,6 +30,24 @@ function fence(text: string, lang = ''): string {
   return `${f}${lang}\n${text}\n${f}`;
 }
 
+/** Which suites ran the prompts shown (an artifact is optimized for one benchmark; the rest keep seeds). */
+export function appliesTo(run: RunRecord): string | undefined {
+  const p = run.prompts;
+  if (!p) return undefined;
+  const ran = run.benchmarks.map((b) => b.benchmark);
+  if (p.source === 'config')
+    return "These are the config's seed prompts (shown for the first benchmark); every suite ran its own seed prompts.";
+  const target = p.benchmarks ?? [];
+  const others = ran.filter((b) => !target.includes(b));
+  const names = (xs: string[]) => xs.map((x) => `\`${x}\``).join(', ');
+  let text = `Optimized for ${target.length ? names(target) : 'an unrecorded benchmark'}: applied to ${
+    names(ran.filter((b) => target.includes(b))) || 'no suite of this run'
+  }.`;
+  if (others.length)
+    text += ` ${names(others)} ran their own seed prompts (never the prompts of another task).`;
+  return text;
+}
+
 export interface MarkdownOptions {
   /** Title line (default "maspo eval"). */
   title?: string;
@@ -113,6 +131,8 @@ export function renderMarkdown(
       `Source: ${run.prompts!.source}${run.prompts!.path ? ` (\`${run.prompts!.path}\`)` : ''} · hash \`${run.prompts!.hash.slice(0, 12)}\``,
       '',
     );
+    const scope = appliesTo(run);
+    if (scope) lines.push(scope, '');
     for (const id of ids) {
       const a = agents[id]!;
       const before = baseline?.prompts?.[id];

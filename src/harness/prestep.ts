@@ -69,7 +69,8 @@ function seedInfo(
     source: 'config',
     hash: '',
     agents,
-    benchmarks: [...config.benchmarks],
+    // Shown in the reports as the prompts of the first benchmark; each suite runs its own seed prompts.
+    benchmarks: [config.benchmarks[0]!],
     simulated: config.models.agent.startsWith('sim:'),
   };
 }
