@@ -134,7 +134,7 @@ export function promptsForSuite(
   benchmark: string,
 ): PromptMap | undefined {
   if (!info || info.source === 'config') return undefined;
-  if (!info.benchmarks || !info.benchmarks.includes(benchmark)) return undefined;
+  if (!info.benchmarks?.includes(benchmark)) return undefined;
   const prompts: PromptMap = {};
   for (const a of system.agents) {
     const override = info.agents[a.id]?.prompt;
