@@ -87,23 +87,67 @@ export function rationalesFromRun(runDir: string): Map<string, string> {
   return out;
 }
 
-/** What the reporters show about an artifact's prompts: per agent prompt, rationale, depth; curves. */
+/** Fields the optimizer records per agent in newer artifacts (optional: older artifacts lack them). */
+interface ArtifactAgentExtras {
+  rationale?: Array<{ hash?: string; text?: string }>;
+  curve?: Array<{ depth?: number; misalignmentRate?: number | null; bestJ?: number }>;
+}
+
+/** The rationale of the agent's final prompt as the artifact records it (its last accepted step). */
+export function rationaleFromArtifact(agent: ArtifactAgentExtras & { hash: string }): string | undefined {
+  const steps = Array.isArray(agent.rationale) ? agent.rationale : [];
+  const own = steps.filter((r) => typeof r.text === 'string' && r.text.trim());
+  const exact = own.findLast((r) => r.hash === agent.hash) ?? own.at(-1);
+  return exact?.text?.trim() || undefined;
+}
+
+/** Per agent, the misalignment rate over optimization depth as the artifact records it. */
+export function curvesFromArtifact(artifact: PromptArtifact): Record<string, OptimizationCurvePoint[]> {
+  const out: Record<string, OptimizationCurvePoint[]> = {};
+  for (const [id, a] of Object.entries(artifact.agents)) {
+    const curve = (a as ArtifactAgentExtras).curve;
+    if (!Array.isArray(curve)) continue;
+    const points = curve.flatMap((p) =>
+      typeof p.depth === 'number' && typeof p.misalignmentRate === 'number'
+        ? [
+            {
+              depth: p.depth,
+              misalignmentRate: p.misalignmentRate,
+              ...(typeof p.bestJ === 'number' ? { score: p.bestJ } : {}),
+            },
+          ]
+        : [],
+    );
+    if (points.length) out[id] = points;
+  }
+  return out;
+}
+
+/**
+ * What the reporters show about an artifact's prompts: per agent prompt, rationale, depth; curves. The
+ * rationale and the misalignment curves come from the artifact itself (committed with the prompts); the
+ * optimization run directory (`.maspo/runs`, not committed) is only a fallback for older artifacts.
+ */
 export function promptsInfoFromArtifact(
   artifact: PromptArtifact,
   o: { path?: string; source: PromptsInfo['source']; runsDir?: string },
 ): PromptsInfo {
-  const runDir = o.runsDir ? findRunDir(o.runsDir, artifact) : undefined;
+  const fromArtifact = curvesFromArtifact(artifact);
+  const needRun =
+    Object.keys(fromArtifact).length === 0 ||
+    Object.entries(artifact.agents).some(([, a]) => a.changed && !rationaleFromArtifact(a));
+  const runDir = needRun && o.runsDir ? findRunDir(o.runsDir, artifact) : undefined;
   const rationales = runDir ? rationalesFromRun(runDir) : new Map<string, string>();
   const agents: Record<string, AgentPromptInfo> = {};
   for (const [id, prompt] of Object.entries(artifact.prompts)) {
     const a = artifact.agents[id];
-    const rationale = a ? rationales.get(a.hash) : undefined;
+    const rationale = a ? (rationaleFromArtifact(a) ?? rationales.get(a.hash)) : undefined;
     agents[id] = {
       prompt,
-      ...(rationale
-        ? { rationale }
-        : a && !a.changed
-          ? { rationale: 'unchanged: the seed prompt was kept' }
+      ...(a && !a.changed
+        ? { rationale: 'unchanged: the seed prompt was kept' }
+        : rationale
+          ? { rationale }
           : {}),
       ...(a ? { depth: Math.max(0, a.lineage.length - 1) } : {}),
     };
@@ -112,7 +156,7 @@ export function promptsInfoFromArtifact(
     for (const a of Object.values(agents))
       a.rationale = `validation kept the seed prompts: ${artifact.validation.reason}`;
   }
-  const curves = runDir ? curvesFromRun(runDir) : undefined;
+  const curves = Object.keys(fromArtifact).length ? fromArtifact : runDir ? curvesFromRun(runDir) : undefined;
   return {
     source: o.source,
     ...(o.path ? { path: o.path } : {}),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { currentHashes, resolvePrompts, StalePromptsError } from '../../src/harness/prestep.js';
+import { promptsInfoFromArtifact } from '../../src/harness/runinfo.js';
 import type { PromptArtifact } from '../../src/optimize/artifact.js';
 import { requireDataDir } from '../support/data.js';
 
@@ -107,6 +108,70 @@ describe('optimization pre-step', () => {
       reflector: [{ depth: 1, misalignmentRate: 0.1, score: 0 }],
     });
     expect(r.prompts.benchmarks).toEqual(['math500']);
+  });
+
+  it('reads rationale and curves from the artifact itself first (a fresh clone has no run directory)', async () => {
+    writeFileSync(cfg, configYaml(1));
+    const artifact = await artifactFor(cfg);
+    const extras = {
+      rationale: [
+        { hash: 'older', round: 1, generation: 1, R: 0.6, text: 'An earlier step.' },
+        { hash: 'h-solver', round: 1, generation: 1, R: 0.7, text: 'Asked for explicit steps.' },
+      ],
+      curve: [
+        {
+          depth: 1,
+          step: 0,
+          round: 1,
+          generation: 1,
+          misalignmentRate: 0.3,
+          reward: 0.6,
+          candidates: 4,
+          accepted: 1,
+          bestJ: 0.1,
+        },
+        {
+          depth: 2,
+          step: 1,
+          round: 1,
+          generation: 2,
+          misalignmentRate: null,
+          reward: null,
+          candidates: 0,
+          accepted: 0,
+          bestJ: 0.1,
+        },
+        {
+          depth: 3,
+          step: 2,
+          round: 2,
+          generation: 1,
+          misalignmentRate: 0.2,
+          reward: 0.7,
+          candidates: 4,
+          accepted: 1,
+          bestJ: 0.2,
+        },
+      ],
+    };
+    Object.assign(artifact.agents.solver!, extras);
+    // A stale run directory with other numbers must not win over the artifact.
+    const info = promptsInfoFromArtifact(artifact, { source: 'artifact', runsDir: join(dir, 'no-runs') });
+    expect(info.agents.solver).toEqual({
+      prompt: 'Solve {{question}} step by step.',
+      rationale: 'Asked for explicit steps.',
+      depth: 1,
+    });
+    expect(info.agents.reflector!.rationale).toMatch(/unchanged/);
+    expect(info.curves).toEqual({
+      solver: [
+        { depth: 1, misalignmentRate: 0.3, score: 0.1 },
+        { depth: 3, misalignmentRate: 0.2, score: 0.2 },
+      ],
+    });
+    const withRuns = promptsInfoFromArtifact(artifact, { source: 'artifact', runsDir });
+    expect(withRuns.curves).toEqual(info.curves);
+    expect(withRuns.agents.solver!.rationale).toBe('Asked for explicit steps.');
   });
 
   it('detects a stale artifact and, with --no-optimize, says why and how to refresh', async () => {
