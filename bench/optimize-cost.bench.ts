@@ -21,7 +21,9 @@ export default async function bench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'maspo-bench-'));
   const row = (name: string, c: { agent: number; optimizer: number; judge: number }) =>
     `${name.padEnd(34)} ${String(c.agent).padStart(6)} ${String(c.optimizer).padStart(9)} ${String(c.judge).padStart(6)}   agent ${((100 * c.agent) / REFERENCE.agent).toFixed(1)}% of reference`;
-  console.log('MASPO optimization calls, default 2-agent config (rounds 3, T 3, K 2, Ksub 2, |B| 10, |D| 50)');
+  console.log(
+    'MASPO optimization calls, default 2-agent config (rounds 3, T 3, K 2, Ksub 2, |B| 10, |D| 50)',
+  );
   console.log(`${''.padEnd(34)} ${'agent'.padStart(6)} ${'optimizer'.padStart(9)} ${'judge'.padStart(6)}`);
   console.log(row('reference (code study §7)', REFERENCE));
   for (const carry of [config.optimize.minibatchCarryOver, 0]) {
@@ -29,8 +31,16 @@ export default async function bench(): Promise<void> {
     const dry = await optimize(c, { client: createLlmClient(), dryRun: true, dataDir });
     console.log(row(`dry run, carry-over ${carry} (search)`, dry.dryRun!.phases.search));
     const t = performance.now();
-    const client = createLlmClient({ cache: { mode: 'read-write', dir: join(dir, `cache-${carry}`) }, sim: { dataDir } });
-    const real = await optimize(c, { client, runsDir: join(dir, 'runs'), out: join(dir, `p-${carry}.json`), dataDir });
+    const client = createLlmClient({
+      cache: { mode: 'read-write', dir: join(dir, `cache-${carry}`) },
+      sim: { dataDir },
+    });
+    const real = await optimize(c, {
+      client,
+      runsDir: join(dir, 'runs'),
+      out: join(dir, `p-${carry}.json`),
+      dataDir,
+    });
     console.log(row(`actual sim-small, carry-over ${carry}`, real.calls.search.paid));
     const v = real.artifact.validation;
     console.log(
@@ -39,5 +49,7 @@ export default async function bench(): Promise<void> {
         `position bias ${(real.search.judge.pairs ? (100 * real.search.judge.flips) / real.search.judge.pairs : 0).toFixed(1)}%`,
     );
   }
-  console.log('judge calls are higher than the reference by design: every judgement is asked in both orders, and solver candidates get lookahead and global judgements separately');
+  console.log(
+    'judge calls are higher than the reference by design: every judgement is asked in both orders, and solver candidates get lookahead and global judgements separately',
+  );
 }

@@ -14,6 +14,29 @@ const lineageEntry = z.object({
   J: z.number(),
 });
 
+/** The proposer's stated rationale for one accepted step of the final prompt's lineage. */
+const rationaleEntry = z.object({
+  hash: z.string(),
+  round: z.number(),
+  generation: z.number(),
+  R: z.number().nullable(),
+  text: z.string(),
+});
+
+/** One point of an agent's optimization curve: a generation at depth 1, 2, … (across rounds). */
+const curvePoint = z.object({
+  depth: z.number(),
+  step: z.number(),
+  round: z.number(),
+  generation: z.number(),
+  misalignmentRate: z.number().nullable(),
+  /** The best candidate's joint reward R in this generation (null: no candidate was judged). */
+  reward: z.number().nullable(),
+  candidates: z.number(),
+  accepted: z.number(),
+  bestJ: z.number(),
+});
+
 const validationSchema = z.object({
   split: z.string(),
   n: z.number(),
@@ -49,6 +72,10 @@ export const promptArtifactSchema = z.object({
       hash: z.string(),
       J: z.number(),
       lineage: z.array(lineageEntry),
+      /** The proposer's rationale per accepted lineage step (optional: older artifacts lack it). */
+      rationale: z.array(rationaleEntry).optional(),
+      /** Misalignment rate and reward over optimization depth (optional, like `rationale`). */
+      curve: z.array(curvePoint).optional(),
     }),
   ),
   validation: validationSchema.nullable(),
@@ -58,6 +85,8 @@ export const promptArtifactSchema = z.object({
 
 export type PromptArtifact = z.infer<typeof promptArtifactSchema>;
 export type ArtifactValidation = z.infer<typeof validationSchema>;
+export type AgentRationale = z.infer<typeof rationaleEntry>;
+export type CurvePoint = z.infer<typeof curvePoint>;
 
 export interface ArtifactHashes {
   config: string;

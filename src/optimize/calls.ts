@@ -1,11 +1,39 @@
 import { recognizeRequest } from '../contracts/index.js';
 import { formatProposal } from '../contracts/proposal.js';
-import { BudgetExhaustedError } from '../llm/budget.js';
-import type { CallRole, ChatRequest, ChatResponse, CompleteOptions, LlmClient } from '../llm/types.js';
+import { BudgetExhaustedError, type BudgetScope } from '../llm/budget.js';
+import type { BudgetLimit } from '../llm/config.js';
+import type { CallRole, ChatRequest, ChatResponse, CompleteOptions, LlmClient, Usage } from '../llm/types.js';
 import { hashValue, sha256 } from '../util/hash.js';
 
 export type RoleCounts = Record<CallRole, number>;
 export const zeroCounts = (): RoleCounts => ({ agent: 0, optimizer: 0, judge: 0 });
+
+/** What a run has spent, per role: paid calls, tokens (input + output) and USD (price table). */
+export interface Spend {
+  calls: RoleCounts;
+  tokens: RoleCounts;
+  usd: RoleCounts;
+}
+export const zeroSpend = (): Spend => ({ calls: zeroCounts(), tokens: zeroCounts(), usd: zeroCounts() });
+export function addSpend(a: Spend, b: Spend): Spend {
+  const add = (x: RoleCounts, y: RoleCounts): RoleCounts => ({
+    agent: x.agent + y.agent,
+    optimizer: x.optimizer + y.optimizer,
+    judge: x.judge + y.judge,
+  });
+  return { calls: add(a.calls, b.calls), tokens: add(a.tokens, b.tokens), usd: add(a.usd, b.usd) };
+}
+
+/**
+ * The run's budget (`llm.budget`) applied across every process of a resumed run: `previous` is what
+ * earlier processes spent (from state.json), and a request that would take previous + this process's
+ * spend over a limit fails with BudgetExhaustedError before it is sent.
+ */
+export interface RunBudget {
+  limits: Partial<Record<BudgetScope, BudgetLimit>>;
+  previous: Spend;
+  costOf(model: string, usage: Usage): number;
+}
 
 /**
  * Wraps the LLM client for one search: identical requests are sent once (memoised in memory for the
@@ -24,8 +52,40 @@ export class CountingClient implements LlmClient {
   outputTokens = 0;
   budgetError: BudgetExhaustedError | null = null;
   simulated = false;
+  /** This process's paid spend (tokens and USD of paid calls). */
+  private readonly spentTokens = zeroCounts();
+  private readonly spentUsd = zeroCounts();
 
-  constructor(readonly inner: LlmClient) {}
+  constructor(
+    readonly inner: LlmClient,
+    private readonly budget: RunBudget | null = null,
+  ) {}
+
+  /** What this process paid for, per role. */
+  spend(): Spend {
+    return { calls: this.paid(), tokens: { ...this.spentTokens }, usd: { ...this.spentUsd } };
+  }
+
+  /** Throws when one more call of this role would take the whole run (all processes) over a budget. */
+  private checkBudget(role: CallRole): void {
+    if (!this.budget) return;
+    const total = addSpend(this.budget.previous, this.spend());
+    const sum = (c: RoleCounts) => c.agent + c.optimizer + c.judge;
+    for (const scope of ['total', role] as const) {
+      const limit = this.budget.limits[scope];
+      if (!limit) continue;
+      const pick = (c: RoleCounts) => (scope === 'total' ? sum(c) : c[scope]);
+      const calls = pick(total.calls);
+      const tokens = pick(total.tokens);
+      const usd = pick(total.usd);
+      if (limit.calls !== undefined && calls + 1 > limit.calls)
+        throw new BudgetExhaustedError(scope, 'calls', limit.calls, calls);
+      if (limit.tokens !== undefined && tokens >= limit.tokens)
+        throw new BudgetExhaustedError(scope, 'tokens', limit.tokens, tokens);
+      if (limit.usd !== undefined && usd >= limit.usd)
+        throw new BudgetExhaustedError(scope, 'usd', limit.usd, usd);
+    }
+  }
 
   complete(request: ChatRequest, options: CompleteOptions = {}): Promise<ChatResponse> {
     const key = hashValue(request);
@@ -34,6 +94,12 @@ export class CountingClient implements LlmClient {
       this.memoHits[request.role]++;
       return hit;
     }
+    try {
+      this.checkBudget(request.role);
+    } catch (err) {
+      if (err instanceof BudgetExhaustedError && !this.budgetError) this.budgetError = err;
+      return Promise.reject(err);
+    }
     this.requests[request.role]++;
     const p = this.inner.complete(request, options).then(
       (r) => {
@@ -41,6 +107,8 @@ export class CountingClient implements LlmClient {
         else {
           this.inputTokens += r.usage.inputTokens;
           this.outputTokens += r.usage.outputTokens;
+          this.spentTokens[request.role] += r.usage.inputTokens + r.usage.outputTokens;
+          if (this.budget) this.spentUsd[request.role] += this.budget.costOf(request.model, r.usage);
         }
         this.simulated ||= r.simulated;
         return r;
@@ -62,6 +130,11 @@ export class CountingClient implements LlmClient {
       optimizer: this.requests.optimizer - this.cached.optimizer,
       judge: this.requests.judge - this.cached.judge,
     };
+  }
+
+  /** Forgets a remembered budget error (the next phase may still be within its budgets). */
+  clearBudgetError(): void {
+    this.budgetError = null;
   }
 
   /** Throws the remembered budget error, if any. */

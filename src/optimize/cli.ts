@@ -61,7 +61,7 @@ export async function runOptimizeCommand(flags: {
     const d = result.dryRun;
     if (flags.json) {
       process.stdout.write(
-        `${JSON.stringify({ calls: d.calls, tokens: d.tokens, usd: d.usd, phases: d.phases, steps: d.steps, scenario: d.scenario })}\n`,
+        `${JSON.stringify({ calls: { agent: d.calls.agent, optimizer: d.calls.optimizer, judge: d.calls.judge }, tokens: d.tokens, usd: d.usd })}\n`,
       );
     } else {
       const line = (name: string, c: typeof d.calls) =>

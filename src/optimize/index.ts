@@ -7,6 +7,7 @@ import type { ChatRequest, ChatResponse, LlmClient } from '../llm/types.js';
 import type { PromptMap, System, Trace } from '../mas/types.js';
 import type { Scorer } from '../tasks/types.js';
 import { Prng } from '../util/prng.js';
+import type { AgentRationale, CurvePoint } from './artifact.js';
 import {
   type ArtifactHashes,
   type ArtifactValidation,
@@ -15,9 +16,24 @@ import {
   writeArtifact,
 } from './artifact.js';
 import { promptHash } from './beam.js';
-import { CountingClient, DryRunClient, type RoleCounts, zeroCounts } from './calls.js';
+import {
+  addSpend,
+  CountingClient,
+  DryRunClient,
+  type RoleCounts,
+  type Spend,
+  zeroCounts,
+  zeroSpend,
+} from './calls.js';
 import { newRunId, nullRecorder, type Recorder, RunDir } from './rundir.js';
-import type { ProgressInfo, SearchContext, SearchResult, Strategy } from './search.js';
+import type {
+  AgentResult,
+  ProgressInfo,
+  SearchContext,
+  SearchResult,
+  StepReport,
+  Strategy,
+} from './search.js';
 import { validateMaps } from './validate.js';
 
 export * from './artifact.js';
@@ -93,8 +109,12 @@ export interface RunStateFile {
   hashes: ArtifactHashes;
   models: { agent: string; optimizer: string; judge: string };
   benchmark: string;
-  /** Paid calls across every process of this run (budget counters). */
+  /** Paid calls across every process of this run (budget counters; = spent.calls). */
   paid: RoleCounts;
+  /** Paid calls, tokens and USD across every process of this run, checked against llm.budget on resume. */
+  spent?: Spend;
+  /** Lines in events.jsonl at this checkpoint: on resume, events replayed past it are not logged twice. */
+  events?: number;
   search: unknown;
 }
 
@@ -211,6 +231,7 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
   let runId: string | null = null;
   let resumeState: unknown = null;
   let previousPaid = zeroCounts();
+  let previousSpend = zeroSpend();
   if (!opts.dryRun) {
     if (opts.resume) {
       runId = typeof opts.resume === 'string' ? opts.resume : RunDir.latest(runsDir);
@@ -238,6 +259,10 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
       resumeState =
         prev.status === 'running' || prev.status === 'stopped' || prev.status === 'done' ? prev.search : null;
       previousPaid = prev.paid ?? zeroCounts();
+      previousSpend = prev.spent ?? { ...zeroSpend(), calls: previousPaid };
+      // Steps after the last checkpoint are replayed: their events are in the log already.
+      const cursor = (resumeState as { cursor?: unknown } | null)?.cursor;
+      await runDir.openForResume(prev.events ?? null, typeof cursor === 'number' ? cursor : null);
     } else {
       runId = newRunId(hashes.config);
       runDir = RunDir.create(runsDir, runId);
@@ -246,7 +271,17 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
 
   const dryMeter = new Meter({}, config.llm?.prices ?? {});
   const priced = opts.dryRun ? new PricedClient(new DryRunClient(), dryMeter) : null;
-  const client = new CountingClient(priced ?? opts.client);
+  // The run's budget holds across a crash: what earlier processes of a resumed run paid counts against it.
+  const client = new CountingClient(
+    priced ?? opts.client,
+    priced
+      ? null
+      : {
+          limits: config.llm?.budget ?? {},
+          previous: previousSpend,
+          costOf: (model, usage) => dryMeter.costOf(parseModelRef(model).model, usage),
+        },
+  );
   const strategy = await strategyFor(settings.strategy);
   let status: RunStateFile['status'] = 'running';
   const stateFile = (search: unknown): RunStateFile => ({
@@ -258,15 +293,20 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
     models,
     benchmark,
     paid: addCounts(previousPaid, client.paid()),
+    spent: addSpend(previousSpend, client.spend()),
+    ...(runDir ? { events: runDir.eventCount } : {}),
     search,
   });
-  let lastSearchState: unknown = resumeState;
+  // A deep copy of the last checkpointed search state: a step cut short by a budget may have mutated the
+  // live state, and the final state.json must hold the checkpoint (so the step is redone on resume).
+  const snapshot = (s: unknown): unknown => (s === null || s === undefined ? null : structuredClone(s));
+  let lastSearchState: unknown = snapshot(resumeState);
   const recorder: Recorder = runDir
     ? {
         event: (e) => runDir.event(e),
         writeJson: (name, data) => runDir.writeJson(name, data),
         writeState: (s) => {
-          lastSearchState = s;
+          lastSearchState = snapshot(s);
           return runDir.writeState(stateFile(s));
         },
       }
@@ -278,6 +318,9 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
     strategy: strategy.name,
     steps: 0,
     ...(opts.resume ? { resumedAt: Date.now() } : {}),
+    ...(opts.resume && typeof (resumeState as { cursor?: unknown } | null)?.cursor === 'number'
+      ? { fromStep: (resumeState as { cursor: number }).cursor }
+      : {}),
     hashes: { ...hashes },
   });
   const ctx: SearchContext = {
@@ -307,6 +350,8 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
   if (settings.validation.enabled) {
     let items = await loadSplit(benchmark, settings.validation.split);
     if (settings.validation.limit !== undefined) items = items.slice(0, settings.validation.limit);
+    // A budget that stopped the search (say, the optimizer's) may leave room for validation's agent calls.
+    client.clearBudgetError();
     try {
       validation = await validateMaps({
         system,
@@ -361,7 +406,9 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
             changed: prompt !== a.prompt,
             hash: promptHash(prompt),
             J: keepSeed ? 0 : (r?.J ?? 0),
-            lineage: keepSeed ? [] : (r?.lineage ?? []),
+            lineage: keepSeed ? [] : (r?.lineage ?? []).map(({ rationale: _r, ...l }) => l),
+            rationale: keepSeed ? [] : rationaleOf(r?.lineage ?? []),
+            curve: curveOf(search.steps, a.id),
           },
         ];
       }),
@@ -407,6 +454,44 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
         }
       : null,
   };
+}
+
+/** The proposer's stated rationale for each accepted step of a final prompt's lineage (seed excluded). */
+export function rationaleOf(lineage: AgentResult['lineage']): AgentRationale[] {
+  return lineage
+    .filter((l) => l.round > 0 || l.generation > 0)
+    .map((l) => ({
+      hash: l.hash,
+      round: l.round,
+      generation: l.generation,
+      R: l.R,
+      text: l.rationale ?? '',
+    }));
+}
+
+/**
+ * An agent's optimization curve: one point per generation it ran (depth = 1, 2, … across rounds), with
+ * the generation's misalignment rate, the best candidate reward R, candidates and accepted counts, and
+ * the agent's best J after it. Refresh steps and the baselines' joint trials are not generations.
+ */
+export function curveOf(steps: readonly StepReport[], agent: string): CurvePoint[] {
+  const out: CurvePoint[] = [];
+  for (const s of steps) {
+    if (s.kind !== 'generation' || s.agent !== agent) continue;
+    const rs = s.candidates.flatMap((c) => (c.R === null ? [] : [c.R]));
+    out.push({
+      depth: out.length + 1,
+      step: s.step,
+      round: s.round,
+      generation: s.generation,
+      misalignmentRate: s.misalignmentRate,
+      reward: rs.length > 0 ? Math.max(...rs) : null,
+      candidates: s.candidates.length,
+      accepted: s.candidates.filter((c) => c.accepted).length,
+      bestJ: s.bestJ,
+    });
+  }
+  return out;
 }
 
 async function defaultScorer(task: System['task']): Promise<Scorer> {

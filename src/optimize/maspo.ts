@@ -79,7 +79,15 @@ interface AgentState {
   /** Every admitted node, by hash (lineage lookups). */
   nodes: Record<
     string,
-    { round: number; generation: number; R: number | null; J: number; parent: string | null }
+    {
+      round: number;
+      generation: number;
+      R: number | null;
+      J: number;
+      parent: string | null;
+      /** The proposer's stated rationale (admitted children only). */
+      rationale?: string;
+    }
   >;
 }
 
@@ -406,6 +414,7 @@ class MaspoRun {
     const newMis: CaseRecord[] = [];
     const newSucc: CaseRecord[] = [];
     const candFile: unknown[] = [];
+    const rationales = new Map<string, string>();
     for (let ni = 0; ni < nodes.length; ni++) {
       const node = nodes[ni]!;
       for (const p of proposals[ni]!) {
@@ -483,6 +492,7 @@ class MaspoRun {
           parseFailures: ev.parseFailures,
         });
         const rationale = valid.find((p) => p.prompt === cand)?.rationale ?? '';
+        if (accepted) rationales.set(hash, rationale);
         candFile.push({
           parent: node.hash,
           hash,
@@ -511,7 +521,14 @@ class MaspoRun {
     st.successes = sbuf.list();
     st.beam = selectBeam(nodes, children, s.beamWidth);
     for (const c of children)
-      st.nodes[c.hash] = { round: c.round, generation: c.generation, R: c.R, J: c.J, parent: c.parent };
+      st.nodes[c.hash] = {
+        round: c.round,
+        generation: c.generation,
+        R: c.R,
+        J: c.J,
+        parent: c.parent,
+        rationale: rationales.get(c.hash) ?? '',
+      };
     const top = st.beam[0]!;
     let published = false;
     if (top.J > st.best.J + EPS && top.prompt !== st.best.prompt) {
@@ -638,6 +655,7 @@ class MaspoRun {
             generation: m?.generation ?? 0,
             R: m?.R ?? null,
             J: m?.J ?? 0,
+            ...(m?.rationale !== undefined ? { rationale: m.rationale } : {}),
           };
         }),
       };

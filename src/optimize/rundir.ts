@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/fs.js';
 
@@ -12,6 +12,8 @@ export type RunEvent =
       strategy: string;
       steps: number;
       resumedAt?: number;
+      /** On resume: the schedule step the run continues from. */
+      fromStep?: number;
       hashes: Record<string, string>;
     }
   | { type: 'step-start'; step: number; kind: string; agent: string; round: number; generation: number }
@@ -75,7 +77,38 @@ export type RunEvent =
   | { type: 'run-end'; status: string; artifact: string | null };
 
 export class RunDir {
+  /** Events in events.jsonl (recorded in state.json at each checkpoint). */
+  eventCount = 0;
+  /** Events logged after the last checkpoint by an earlier process: a replay does not log them again. */
+  private readonly replayed = new Map<string, number>();
+
   constructor(readonly dir: string) {}
+
+  /**
+   * Prepares the log for a resumed run. Events past the checkpoint (`checkpointEvents` lines; for state
+   * files without that count, events of steps ≥ `cursor`) were written by work the crash lost; the
+   * resumed run redoes that work, and an event identical to one of them (timestamp aside) is skipped,
+   * so the log stays append-only without duplicates. A line cut by the crash is terminated first.
+   */
+  async openForResume(checkpointEvents: number | null, cursor: number | null): Promise<void> {
+    const p = join(this.dir, 'events.jsonl');
+    if (existsSync(p)) {
+      const text = await readFile(p, 'utf8');
+      if (text.length > 0 && !text.endsWith('\n')) await appendFile(p, '\n');
+    }
+    const events = this.readEvents();
+    this.eventCount = events.length;
+    const tail =
+      checkpointEvents !== null
+        ? events.slice(checkpointEvents)
+        : cursor !== null
+          ? events.filter((e) => 'step' in e && typeof e.step === 'number' && e.step >= cursor)
+          : [];
+    for (const { ts: _ts, ...e } of tail) {
+      const key = JSON.stringify(e);
+      this.replayed.set(key, (this.replayed.get(key) ?? 0) + 1);
+    }
+  }
 
   get statePath(): string {
     return join(this.dir, 'state.json');
@@ -105,6 +138,14 @@ export class RunDir {
   }
 
   async event(e: RunEvent): Promise<void> {
+    const key = JSON.stringify(e);
+    const n = this.replayed.get(key);
+    if (n !== undefined) {
+      if (n <= 1) this.replayed.delete(key);
+      else this.replayed.set(key, n - 1);
+      return;
+    }
+    this.eventCount++;
     await mkdir(this.dir, { recursive: true });
     await appendFile(
       join(this.dir, 'events.jsonl'),

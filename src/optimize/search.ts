@@ -67,7 +67,15 @@ export interface StepReport {
 export interface AgentResult {
   prompt: string;
   seedPrompt: string;
-  lineage: Array<{ hash: string; round: number; generation: number; R: number | null; J: number }>;
+  /** From the seed to the final prompt; `rationale` is the proposer's stated reason for an accepted step. */
+  lineage: Array<{
+    hash: string;
+    round: number;
+    generation: number;
+    R: number | null;
+    J: number;
+    rationale?: string;
+  }>;
   J: number;
 }
 

@@ -57,6 +57,27 @@ describe('MASPO end to end on MATH-500, sequential system, sim:sim-small (simula
     expect(depth2.artifact.simulated).toBe(true);
     expect(again.artifact.agents.solver!.changed || again.artifact.agents.reflector!.changed).toBe(true);
 
+    // Per agent: the proposer's rationale for each accepted step of the final lineage, and the curve of
+    // misalignment rate and reward over depth (one point per generation, across rounds).
+    const saved = readArtifact(join(dir, 'd2.json'));
+    for (const [id, ag] of Object.entries(saved.agents)) {
+      expect(ag.curve!.map((p) => p.depth)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(ag.curve!.map((p) => [p.round, p.generation])).toEqual([
+        [1, 1],
+        [1, 2],
+        [1, 3],
+        [2, 1],
+        [2, 2],
+        [2, 3],
+      ]);
+      const steps = depth2.search.steps.filter((s) => s.agent === id && s.kind === 'generation');
+      expect(ag.curve!.map((p) => p.misalignmentRate)).toEqual(steps.map((s) => s.misalignmentRate));
+      if (id === 'solver') for (const p of ag.curve!) expect(p.misalignmentRate).not.toBeNull();
+      expect(ag.rationale!.map((r) => r.hash)).toEqual(ag.lineage.slice(1).map((l) => l.hash));
+      for (const r of ag.rationale!) expect(r.text.trim().length).toBeGreaterThan(0);
+      if (ag.changed) expect(ag.rationale!.length).toBeGreaterThan(0);
+    }
+
     const config = await smallConfig(2);
     const system = buildSystem(config, 'math500');
     const test = await loadSplit('math500', 'test', { dataDir });

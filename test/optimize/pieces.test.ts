@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJudgeRequest } from '../../src/contracts/judge.js';
 import { formatProposal, parseProposalRequest } from '../../src/contracts/proposal.js';
 import type { ChatRequest, ChatResponse, LlmClient } from '../../src/llm/types.js';
-import { artifactHashes, isStale } from '../../src/optimize/artifact.js';
+import { artifactHashes, isStale, promptArtifactSchema } from '../../src/optimize/artifact.js';
 import { childNode, dedupeCandidates, seedNode, selectBeam } from '../../src/optimize/beam.js';
 import { CountingClient, pMap } from '../../src/optimize/calls.js';
 import { combineVerdicts, judgePair } from '../../src/optimize/judge.js';
@@ -269,6 +269,47 @@ describe('calls, validation decision and staleness', () => {
     // Errored items are excluded from the pairs, never counted as wrong.
     const withErr = [...seed.slice(0, 29), { correct: false, error: true, misaligned: null }];
     expect(decide(withErr, seed, s, 'dev')).toMatchObject({ n: 29, errors: 1 });
+  });
+  it('artifacts without the optional rationale and curve fields (older versions) still parse', () => {
+    const agent = { prompt: 'p', seedPrompt: 'p', changed: false, hash: 'h', J: 0, lineage: [] };
+    const base = {
+      format: 'maspo.prompts/v1',
+      system: 's',
+      benchmark: 'math500',
+      strategy: 'maspo',
+      seed: 1,
+      simulated: true,
+      models: { agent: 'sim:sim-small', optimizer: 'sim:sim-small', judge: 'sim:sim-small' },
+      hashes: { config: 'c', dataset: 'd', models: 'm' },
+      prompts: { a: 'p' },
+      validation: null,
+      stoppedBy: null,
+    };
+    expect(promptArtifactSchema.safeParse({ ...base, agents: { a: agent } }).success).toBe(true);
+    const withNew = {
+      ...agent,
+      rationale: [{ hash: 'x', round: 1, generation: 1, R: 0.7, text: 'why' }],
+      curve: [
+        {
+          depth: 1,
+          step: 0,
+          round: 1,
+          generation: 1,
+          misalignmentRate: 0.2,
+          reward: 0.7,
+          candidates: 2,
+          accepted: 1,
+          bestJ: 0.2,
+        },
+      ],
+    };
+    expect(promptArtifactSchema.parse({ ...base, agents: { a: withNew } }).agents.a!.curve![0]!.reward).toBe(
+      0.7,
+    );
+    expect(
+      promptArtifactSchema.safeParse({ ...base, agents: { a: { ...withNew, curve: [{ depth: 1 }] } } })
+        .success,
+    ).toBe(false);
   });
   it('artifact hashes change with config, dataset and models', () => {
     const items = [{ id: '1', question: 'q', gold: '1' }];

@@ -5,7 +5,7 @@ import { hash32, Prng } from '../../util/prng.js';
 import { promptHash } from '../beam.js';
 import { pMap } from '../calls.js';
 import { predecessorsOf, topoOrder } from '../dag.js';
-import { candidateOutcome, emptyJudgeStats, rubricFor } from '../judge.js';
+import { candidateOutcome, emptyJudgeStats, type JudgeStats, rubricFor } from '../judge.js';
 import { drawMinibatch, recordOf } from '../maspo.js';
 import { propose, rulesFor } from '../propose.js';
 import type { AgentResult, SearchContext, SearchResult, StepReport, Strategy } from '../search.js';
@@ -23,6 +23,8 @@ interface SpoState {
   published: PromptMap;
   lineage: Record<string, AgentResult['lineage']>;
   steps: StepReport[];
+  /** Judge statistics so far (absent in state files of older versions). */
+  judge?: JudgeStats;
 }
 
 export const spoStrategy: Strategy = {
@@ -54,7 +56,10 @@ export const spoStrategy: Strategy = {
           };
     const byId = new Map(ctx.pool.map((i) => [i.id, i]));
     const poolIds = ctx.pool.map((i) => i.id);
-    const judge = emptyJudgeStats();
+    // Judge statistics, per item: a pair is one item's votes; a tie is a mean vote of 0.5; a flip is an
+    // A/B–B/A vote pair whose decisive verdicts disagree about the candidate (position bias).
+    const judge: JudgeStats = state.judge ?? emptyJudgeStats();
+    state.judge = judge;
     let stoppedBy: string | null = null;
     const run = async (items: typeof ctx.pool, prompts: PromptMap): Promise<Trace[]> => {
       const t = await pMap(items, s.concurrency, (it) => ctx.execute(it, prompts));
@@ -94,6 +99,8 @@ export const spoStrategy: Strategy = {
         ctx.client.throwIfBudgetExhausted();
         let R: number | null = null;
         let accepted = false;
+        let parseFailures = 0;
+        const pairs: Array<{ calls: number; tie: boolean; flipped: boolean }> = [];
         if (out.ok && out.prompt.trim() !== state.published[a]!.trim()) {
           const cand = await run(items, { ...state.published, [a]: out.prompt });
           const per = await pMap(items, s.concurrency, async (it, k) => {
@@ -102,7 +109,7 @@ export const spoStrategy: Strategy = {
             if (c.error || p.error) return null;
             if (c.finalOutput === p.finalOutput) return 0.5;
             const votes = await Promise.all(
-              Array.from({ length: s.spo.votes }, async (_, v) => {
+              Array.from({ length: s.spo.votes }, async (_, v): Promise<number | null> => {
                 const candFirst = v % 2 === 0;
                 const reply = await ctx.client.complete({
                   model: ctx.models.judge,
@@ -118,21 +125,42 @@ export const spoStrategy: Strategy = {
                     outputB: candFirst ? p.finalOutput : c.finalOutput,
                   }),
                 });
-                judge.calls++;
-                return candidateOutcome(parseVerdict(reply.text), candFirst ? 'A' : 'B') ?? 0.5;
+                const verdict = parseVerdict(reply.text);
+                if (verdict === null) parseFailures++;
+                return candidateOutcome(verdict, candFirst ? 'A' : 'B');
               }),
             );
-            judge.pairs++;
-            return votes.reduce((x, y) => x + y, 0) / votes.length;
+            const values = votes.map((x) => x ?? 0.5);
+            const mean = values.reduce((x, y) => x + y, 0) / values.length;
+            let flipped = false;
+            for (let v = 0; v + 1 < votes.length; v += 2)
+              if (votes[v] !== null && votes[v + 1] !== null && votes[v] !== votes[v + 1]) flipped = true;
+            pairs.push({ calls: votes.length, tie: mean === 0.5, flipped });
+            return mean;
           });
           ctx.client.throwIfBudgetExhausted();
+          // Counted once the step's judgements are complete (a step cut short by a budget is redone).
+          for (const p of pairs) {
+            judge.pairs++;
+            judge.calls += p.calls;
+            if (p.tie) judge.ties++;
+            if (p.flipped) judge.flips++;
+          }
+          judge.parseFailures += parseFailures;
           const vals = per.filter((x): x is number => x !== null);
           R = vals.length === 0 ? 0.5 : vals.reduce((x, y) => x + y, 0) / vals.length;
           accepted = R > 0.5;
           if (accepted) {
             const lin = state.lineage[a]!;
             const J = (lin.at(-1)?.J ?? 0) + (R - 0.5);
-            lin.push({ hash: promptHash(out.prompt), round: step.round, generation: step.generation, R, J });
+            lin.push({
+              hash: promptHash(out.prompt),
+              round: step.round,
+              generation: step.generation,
+              R,
+              J,
+              rationale: out.rationale,
+            });
             state.published = { ...state.published, [a]: out.prompt };
           }
         }
@@ -177,7 +205,7 @@ export const spoStrategy: Strategy = {
         round: step.round,
         generation: step.generation,
         bestJ: state.lineage[a]!.at(-1)!.J,
-        calls: 0,
+        calls: Object.values(ctx.client.paid()).reduce((x, y) => x + y, 0),
       });
     }
     const agents: Record<string, AgentResult> = {};
