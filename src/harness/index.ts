@@ -1,4 +1,5 @@
 /** `maspo/vitest`: benchmarks as Vitest suites, the optimization pre-step, and maspo's reporters. */
+import { fileURLToPath } from 'node:url';
 import './augment.js';
 
 export { buildRunRecord, summarizeBenchmark } from './aggregate.js';
@@ -19,4 +20,6 @@ export { artifactStaleness, type PrestepOptions, resolvePrompts, StalePromptsErr
 export * from './types.js';
 
 /** Path of the global-setup module that runs the optimization pre-step (for `test.globalSetup`). */
-export const globalSetup: string = new URL('./setup.ts', import.meta.url).pathname;
+export const globalSetup: string = fileURLToPath(
+  new URL(`./setup${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);

@@ -43,6 +43,8 @@ export interface EvalOutcome {
 }
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+/** `.ts` when running from the sources (this repository, tsx), `.js` when running from the built `dist/`. */
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 /**
  * maspo ships TypeScript sources with NodeNext `.js` specifiers. Vite maps those to `.ts` inside the project
@@ -151,7 +153,7 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       watch: false,
       include: o.include ?? ['**/*.eval.?(c|m)[jt]s'],
       exclude: ['**/node_modules/**', '**/.maspo/**', '**/dist/**', '**/.git/**'],
-      globalSetup: [here('./setup.ts')],
+      globalSetup: [here(`./setup${EXT}`)],
       provide: { maspo: provided },
       reporters: reporters as never,
       testTimeout: 300_000,
@@ -164,9 +166,9 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       plugins: [tsSourcePlugin()],
       resolve: {
         alias: [
-          { find: /^maspo\/vitest$/, replacement: here('./index.ts') },
-          { find: /^maspo\/reporters\/(.*)$/, replacement: `${here('../../reporters')}/$1.ts` },
-          { find: /^maspo$/, replacement: here('../index.ts') },
+          { find: /^maspo\/vitest$/, replacement: here(`./index${EXT}`) },
+          { find: /^maspo\/reporters\/(.*)$/, replacement: `${here('../../reporters')}/$1${EXT}` },
+          { find: /^maspo$/, replacement: here(`../index${EXT}`) },
         ],
       },
     },
