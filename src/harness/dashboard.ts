@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { promptDiff } from './markdown.js';
+import { appliesTo, promptDiff } from './markdown.js';
 import type { OptimizationCurvePoint, RunRecord } from './types.js';
 
 /** What the dashboard page is built from; embedded in the page as JSON (`#maspo-data`). */
@@ -157,6 +157,7 @@ export function renderDashboard(data: DashboardData, css: string = readDashboard
       );
     })
     .join('');
+  const scope = latest ? appliesTo(latest as RunRecord) : undefined;
   // `<` is escaped so the JSON can never close the script element.
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   return `<!doctype html>
@@ -171,7 +172,7 @@ ${data.simulated ? '<div class="banner" id="simulated-banner"><b>Simulated model
 <table id="latest-table"><thead><tr><th>benchmark</th><th>split</th><th>n</th><th>accuracy</th><th>95% CI</th><th>misalignment</th><th>errors</th><th>calls</th><th>tokens</th><th>cost</th></tr></thead><tbody>${rows}</tbody></table></section>
 <section id="accuracy"><h2>Accuracy per benchmark over history</h2>${accuracyChart(data)}</section>
 <section id="misalignment"><h2>Misalignment rate over optimization depth, per agent</h2>${curvesChart(latest?.prompts?.curves)}</section>
-<section id="prompts"><h2>Prompts vs baseline</h2>${prompts || '<p class="empty">No prompt information recorded.</p>'}</section>
+<section id="prompts"><h2>Prompts vs baseline</h2>${scope ? `<p id="prompt-scope">${esc(scope.replace(/`/g, ''))}</p>` : ''}${prompts || '<p class="empty">No prompt information recorded.</p>'}</section>
 </main>
 <script type="application/json" id="maspo-data">${json}</script>
 </body></html>

@@ -74,7 +74,13 @@ describe('maspo eval exit codes (simulated model)', () => {
     expect(run.simulated).toBe(true);
     expect(run.prompts?.source).toBe('artifact');
     expect(run.gate?.comparisons[0]?.paired).toBe(100);
-    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('**Simulated model.**');
+    const md = readFileSync(join(dir, 'summary.md'), 'utf8');
+    expect(md).toContain('**Simulated model.**');
+    // A fresh workspace has no optimizer run directory: the rationale comes from the artifact itself.
+    const shipped = JSON.parse(readFileSync(prompts, 'utf8')) as PromptArtifact;
+    expect(md).toContain(`**Optimizer's rationale:** ${shipped.agents.solver!.rationale!.at(-1)!.text}`);
+    expect(md).toContain('Optimized for `math500`: applied to `math500`.');
+    expect(run.prompts?.curves?.solver?.length).toBe(shipped.agents.solver!.curve!.length);
     expect(readFileSync(join(dir, 'dash/index.html'), 'utf8')).toContain('chart-accuracy');
   }, 60_000);
 

@@ -8,6 +8,8 @@ import { writeDashboard } from '../../reporters/dashboard.js';
 import { baselineFromRun, writeBaseline } from '../../src/harness/baseline.js';
 import type { DashboardData } from '../../src/harness/dashboard.js';
 import { evaluateGate } from '../../src/harness/gate.js';
+import { promptsInfoFromArtifact } from '../../src/harness/runinfo.js';
+import { readArtifact } from '../../src/optimize/artifact.js';
 import { outcomes, perturb, run } from '../harness/synthetic.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -142,6 +144,40 @@ describe('dashboard in headless Chromium', () => {
     expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
     expect(requests).toEqual([]);
     expect(errors).toEqual([]);
+    await ctx.close();
+  }, 60_000);
+  it('draws the misalignment curves and rationale from the shipped prompt artifact on a clean clone', async () => {
+    // A fresh clone has no optimizer run directory (.maspo/runs is not committed): only the artifact.
+    const artifact = readArtifact(resolve(import.meta.dirname, '../../benchmarks/maspo.prompts.json'));
+    const emptyRuns = join(dir, 'no-runs');
+    const clean = run({ math500: outcomes(20, 8) });
+    clean.prompts = promptsInfoFromArtifact(artifact, { source: 'artifact', runsDir: emptyRuns });
+    const history = join(dir, 'clean-history.jsonl');
+    const file = writeDashboard(clean, { dir: join(dir, 'clean'), history });
+    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const p = await ctx.newPage();
+    await p.goto(pathToFileURL(file).href);
+    const mis = await p.$$eval('svg[data-chart="chart-misalignment"] g.series', (gs) =>
+      gs.map((g) => ({
+        name: g.getAttribute('data-series'),
+        values: [...g.querySelectorAll('circle.point')].map((c) => Number(c.getAttribute('data-value'))),
+      })),
+    );
+    const expected = Object.entries(artifact.agents)
+      .filter(([, a]) => a.curve?.some((pt) => pt.misalignmentRate !== null))
+      .map(([name, a]) => ({
+        name,
+        values: a.curve!.flatMap((pt) => (pt.misalignmentRate === null ? [] : [pt.misalignmentRate])),
+      }))
+      .sort((x, y) => x.name.localeCompare(y.name));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(mis).toEqual(expected);
+    const changed = Object.entries(artifact.agents).find(([, a]) => a.changed)!;
+    const text = changed[1].rationale!.at(-1)!.text;
+    await p.locator(`details[data-agent="${changed[0]}"] summary`).click();
+    expect(await p.locator(`details[data-agent="${changed[0]}"]`).textContent()).toContain(text);
+    expect(await p.locator('#prompt-scope').textContent()).toBe('Optimized for math500: applied to math500.');
+    await p.screenshot({ path: join(ARTIFACTS, 'dashboard-artifact-curves.png'), fullPage: true });
     await ctx.close();
   }, 60_000);
 });
