@@ -13,6 +13,7 @@ import {
 import { type ItemIndex, normalizeText } from './items.js';
 import {
   type AnswerStyle,
+  choiceLetters,
   filler,
   type MarkKind,
   readAnswer,
@@ -105,6 +106,11 @@ function summaryReply(text: string): string {
   return `The solution restates the problem, simplifies it and computes the result. ${last.trim()}`;
 }
 
+/** Draws that only shape the surface text: never tied to the temperature-0 reply. */
+const FREE_DRAWS = new Set(['text', 'length']);
+/** Habits of a prompt, the same in every sample: how a loose answer is phrased. */
+const HABIT_DRAWS = new Set(['style']);
+
 export function agentReply(state: SimState, call: ProviderCall, model: { skill: number }): string {
   const prompt = agentPromptText(call);
   const summary = SUMMARY_REQUEST.exec(prompt);
@@ -113,12 +119,20 @@ export function agentReply(state: SimState, call: ProviderCall, model: { skill: 
   const identity = hash32(baseRoleText(a.instructions, state.directives));
   const itemKey = a.item?.id ?? `unknown:${hash32(a.instructions)}`;
   const nonce = nonceOf(call);
+  // At temperature > 0 a decision repeats the temperature-0 one with probability `sampleCorrelation`, so
+  // samples of one prompt are correlated (as an LLM's samples are); the surface text always varies.
+  const rho = state.world.agent.sampleCorrelation;
+  const keyOf = (name: string) => {
+    if (nonce === 't0' || FREE_DRAWS.has(name)) return nonce;
+    if (HABIT_DRAWS.has(name)) return 't0';
+    return rho > 0 && Prng.from('sim-corr', itemKey, identity, nonce, name).next() < rho ? 't0' : nonce;
+  };
   const ctx: Ctx = {
     state,
     a,
     model,
-    u: (name) => Prng.from('sim-agent', itemKey, identity, nonce, name).next(),
-    prng: (name) => Prng.from('sim-agent', itemKey, identity, nonce, name),
+    u: (name) => Prng.from('sim-agent', itemKey, identity, keyOf(name), name).next(),
+    prng: (name) => Prng.from('sim-agent', itemKey, identity, keyOf(name), name),
   };
   if (!a.item) return unknownReply(ctx);
   if (a.task === 'code') return codeReply(ctx, a.item);
@@ -133,10 +147,31 @@ function difficultyOf(world: World, item: Item | undefined): number {
   return world.difficulty.benchmarks[item.benchmark] ?? 0;
 }
 
-function solveChance(ctx: Ctx): number {
-  const d = difficultyOf(ctx.state.world, ctx.a.item);
-  const hard = d >= ctx.state.world.difficulty.hardThreshold ? ctx.a.effect.hardAccuracy : 0;
-  return sigmoid(ctx.model.skill - d + ctx.a.effect.accuracy + hard);
+/**
+ * The item's latent extra difficulty: normal with standard deviation `difficulty.itemSpread`, drawn from
+ * the item alone, so it is shared by every agent, prompt, model and sample (items are hard for everyone).
+ */
+export function itemLatent(world: World, item: Item | undefined): number {
+  const sd = world.difficulty.itemSpread;
+  if (!item || sd === 0) return 0;
+  const r = Prng.from('sim-item-latent', item.id);
+  const u1 = Math.max(r.next(), 1e-12);
+  const u2 = r.next();
+  return sd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+/**
+ * Chance that an agent's own attempt is right: sigmoid(skill − difficulty − latent + effects). On a
+ * multiple-choice item a failed attempt is a guess among the options, so the chance is at least 1/k.
+ */
+export function solveChance(ctx: Pick<Ctx, 'state' | 'a' | 'model'>): number {
+  const world = ctx.state.world;
+  const d = difficultyOf(world, ctx.a.item);
+  const hard = d >= world.difficulty.hardThreshold ? ctx.a.effect.hardAccuracy : 0;
+  const p = sigmoid(ctx.model.skill - d - itemLatent(world, ctx.a.item) + ctx.a.effect.accuracy + hard);
+  if (ctx.a.item?.task !== 'choice') return p;
+  const guess = 1 / choiceLetters(ctx.a.item).length;
+  return guess + (1 - guess) * p;
 }
 
 function sentenceCount(ctx: Ctx, base: number): number {
@@ -149,7 +184,8 @@ function markKind(instructions: string): MarkKind {
 }
 
 function looseStyle(ctx: Ctx): AnswerStyle {
-  const { plain, buried } = ctx.state.world.agent.looseStyles;
+  const agent = ctx.state.world.agent;
+  const { plain, buried } = agent.looseStylesByTask?.[ctx.a.task] ?? agent.looseStyles;
   return ctx.u('style') * (plain + buried) < plain ? 'plain' : 'buried';
 }
 
@@ -229,7 +265,8 @@ function answerReply(ctx: Ctx, item: Item): string {
   const prng = ctx.prng('text');
   const n = sentenceCount(ctx, ctx.state.world.agent.baseSentences * (a.kind === 'reviewer' ? 0.7 : 1));
   const body = filler(a.kind === 'solver' ? 'solve' : 'review', n, a.effect.length >= 1.5, prng);
-  const final = stateAnswer(item.task, answer, style, markKind(a.instructions), prng);
+  const letters = item.task === 'choice' ? choiceLetters(item) : undefined;
+  const final = stateAnswer(item.task, answer, style, markKind(a.instructions), prng, letters);
   return [intro, body, final].filter((s) => s !== '').join('\n\n');
 }
 

@@ -34,14 +34,23 @@ const CHOICE_PLAIN = [
   (a: string) => `So the answer is (${a}).`,
   (a: string) => `The correct option is (${a}).`,
 ];
+/** Buried choice answers name two other options as alternatives (`x`, `y`: letters different from `a`). */
 const CHOICE_BURIED = [
-  (a: string) => `Option (${a}) fits best, although (B) and (D) looked plausible at first.`,
-  (a: string) => `I would lean towards (${a}) here; (A) and (C) are harder to rule out than they seem.`,
+  (a: string, x: string, y: string) =>
+    `Option (${a}) fits best, although (${x}) and (${y}) looked plausible at first.`,
+  (a: string, x: string, y: string) =>
+    `I would lean towards (${a}) here; (${x}) and (${y}) are harder to rule out than they seem.`,
 ];
 
+/** Two letters of `letters` other than `answer`, in alphabetical order (fewer if there are not enough). */
+export function alternativeLetters(answer: string, letters: readonly string[], prng: Prng): string[] {
+  const others = letters.filter((l) => l !== answer.trim().toUpperCase());
+  return prng.shuffle(others).slice(0, 2).sort();
+}
+
 const READ_PLAIN = [
-  new RegExp(`(?:the answer is|the final answer is) \\$${DOLLAR_BODY}\\$\\.`, 'g'),
-  /(?:the answer is|the correct option is) \(([A-J])\)\./g,
+  new RegExp(`(?:[Tt]he answer is|[Tt]he final answer is) \\$${DOLLAR_BODY}\\$\\.`, 'g'),
+  /(?:[Tt]he answer is|[Tt]he correct option is) \(([A-J])\)\./g,
 ];
 const READ_BURIED = [
   new RegExp(`(?:gives|simplifies to|end up with) \\$${DOLLAR_BODY}\\$`, 'g'),
@@ -59,21 +68,23 @@ export function stateAnswer(
   style: AnswerStyle,
   mark: MarkKind,
   prng: Prng,
+  letters: readonly string[] = ['A', 'B', 'C', 'D'],
 ): string {
   if (style === 'marked') {
     return mark === 'tag'
       ? `Final answer: ${markAnswer(answer, 'tag')}`
       : `The final answer is ${markAnswer(answer, 'boxed')}.`;
   }
-  const pool =
-    task === 'choice'
-      ? style === 'plain'
-        ? CHOICE_PLAIN
-        : CHOICE_BURIED
-      : style === 'plain'
-        ? MATH_PLAIN
-        : MATH_BURIED;
-  return prng.pick(pool)(answer);
+  if (task === 'choice') {
+    if (style === 'plain') return prng.pick(CHOICE_PLAIN)(answer);
+    const template = prng.pick(CHOICE_BURIED);
+    const [x, y] = alternativeLetters(answer, letters, prng);
+    // With fewer than three options there is one alternative at most: name it alone.
+    if (x === undefined) return `Option (${answer}) fits best.`;
+    if (y === undefined) return `Option (${answer}) fits best, although (${x}) looked plausible at first.`;
+    return template(answer, x, y);
+  }
+  return prng.pick(style === 'plain' ? MATH_PLAIN : MATH_BURIED)(answer);
 }
 
 /** The last `\boxed{…}` (balanced braces) in a text. */

@@ -98,15 +98,26 @@ export const worldSchema = z
         benchmarks: z.record(z.string(), z.number()).default({}),
         unknown: z.number().default(3),
         hardThreshold: z.number().default(0.4),
+        /** Spread (standard deviation, logit scale) of a per-item latent difficulty shared by every agent, prompt and sample. */
+        itemSpread: z.number().min(0).default(0),
       })
       .strict(),
     agent: z
       .object({
         baseSentences: z.number().int().min(1).max(60).default(6),
         looseStyles: z.object({ plain: z.number().min(0), buried: z.number().min(0) }).strict(),
+        /** Per task type, weights that replace `looseStyles` for that task. */
+        looseStylesByTask: z
+          .partialRecord(
+            z.enum(['math', 'choice', 'code']),
+            z.object({ plain: z.number().min(0), buried: z.number().min(0) }).strict(),
+          )
+          .optional(),
         read: z.object({ marked: prob, plain: prob, buried: prob }).strict(),
         reviewer: z.object({ keepCorrect: z.number(), catchError: z.number(), mirrorMarking: prob }).strict(),
         code: z.object({ extrasRate: prob }).strict(),
+        /** At temperature > 0: chance that each decision of a sample (solve, style, wrong answer…) repeats the temperature-0 one. */
+        sampleCorrelation: prob.default(0),
       })
       .strict(),
     judge: z
