@@ -232,6 +232,8 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
   let resumeState: unknown = null;
   let previousPaid = zeroCounts();
   let previousSpend = zeroSpend();
+  /** Events logged when the search state was last checkpointed (what a resume replays from). */
+  let eventsAtCheckpoint = 0;
   if (!opts.dryRun) {
     if (opts.resume) {
       runId = typeof opts.resume === 'string' ? opts.resume : RunDir.latest(runsDir);
@@ -262,7 +264,10 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
       previousSpend = prev.spent ?? { ...zeroSpend(), calls: previousPaid };
       // Steps after the last checkpoint are replayed: their events are in the log already.
       const cursor = (resumeState as { cursor?: unknown } | null)?.cursor;
-      await runDir.openForResume(prev.events ?? null, typeof cursor === 'number' ? cursor : null);
+      eventsAtCheckpoint = await runDir.openForResume(
+        prev.events ?? null,
+        typeof cursor === 'number' ? cursor : null,
+      );
     } else {
       runId = newRunId(hashes.config);
       runDir = RunDir.create(runsDir, runId);
@@ -294,7 +299,7 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
     benchmark,
     paid: addCounts(previousPaid, client.paid()),
     spent: addSpend(previousSpend, client.spend()),
-    ...(runDir ? { events: runDir.eventCount } : {}),
+    events: eventsAtCheckpoint,
     search,
   });
   // A deep copy of the last checkpointed search state: a step cut short by a budget may have mutated the
@@ -307,6 +312,7 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
         writeJson: (name, data) => runDir.writeJson(name, data),
         writeState: (s) => {
           lastSearchState = snapshot(s);
+          eventsAtCheckpoint = runDir.eventCount;
           return runDir.writeState(stateFile(s));
         },
       }
@@ -340,7 +346,14 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   };
-  const search = await strategy.run(ctx);
+  let search: SearchResult;
+  try {
+    search = await strategy.run(ctx);
+  } catch (err) {
+    // Ctrl-C or an error: checkpoint the spend so far (the search state stays at its last checkpoint).
+    if (runDir) await runDir.writeState(stateFile(lastSearchState)).catch(() => {});
+    throw err;
+  }
   const afterSearch = summary(client);
   const seedPrompts = Object.fromEntries(system.agents.map((a) => [a.id, a.prompt]));
 

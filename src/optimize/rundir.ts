@@ -77,7 +77,7 @@ export type RunEvent =
   | { type: 'run-end'; status: string; artifact: string | null };
 
 export class RunDir {
-  /** Events in events.jsonl (recorded in state.json at each checkpoint). */
+  /** Events in events.jsonl. */
   eventCount = 0;
   /** Events logged after the last checkpoint by an earlier process: a replay does not log them again. */
   private readonly replayed = new Map<string, number>();
@@ -90,7 +90,7 @@ export class RunDir {
    * resumed run redoes that work, and an event identical to one of them (timestamp aside) is skipped,
    * so the log stays append-only without duplicates. A line cut by the crash is terminated first.
    */
-  async openForResume(checkpointEvents: number | null, cursor: number | null): Promise<void> {
+  async openForResume(checkpointEvents: number | null, cursor: number | null): Promise<number> {
     const p = join(this.dir, 'events.jsonl');
     if (existsSync(p)) {
       const text = await readFile(p, 'utf8');
@@ -98,16 +98,17 @@ export class RunDir {
     }
     const events = this.readEvents();
     this.eventCount = events.length;
-    const tail =
-      checkpointEvents !== null
-        ? events.slice(checkpointEvents)
-        : cursor !== null
-          ? events.filter((e) => 'step' in e && typeof e.step === 'number' && e.step >= cursor)
-          : [];
-    for (const { ts: _ts, ...e } of tail) {
+    let from = events.length;
+    if (checkpointEvents !== null) from = Math.min(checkpointEvents, events.length);
+    else if (cursor !== null) {
+      const i = events.findIndex((e) => 'step' in e && typeof e.step === 'number' && e.step >= cursor);
+      if (i >= 0) from = i;
+    }
+    for (const { ts: _ts, ...e } of events.slice(from)) {
       const key = JSON.stringify(e);
       this.replayed.set(key, (this.replayed.get(key) ?? 0) + 1);
     }
+    return from;
   }
 
   get statePath(): string {
@@ -138,7 +139,8 @@ export class RunDir {
   }
 
   async event(e: RunEvent): Promise<void> {
-    const key = JSON.stringify(e);
+    // A budget stop or an error is a fact about this process, logged even when an earlier one had the same.
+    const key = e.type === 'budget' || e.type === 'error' ? '' : JSON.stringify(e);
     const n = this.replayed.get(key);
     if (n !== undefined) {
       if (n <= 1) this.replayed.delete(key);

@@ -235,5 +235,26 @@ describe('crash safety: kill -9 mid-run, --resume', () => {
     const keys = stores.map((e) => e.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(new Set(stores.map((e) => e.pid)).size).toBe(2); // both processes paid for calls
+
+    // The event log holds each step once, as the uninterrupted run's does (the replay is not re-logged).
+    const events = (runs: string) => {
+      const id = execFileSync('ls', [join(dir, runs)])
+        .toString()
+        .trim()
+        .split('\n')[0]!;
+      return readFileSync(join(dir, runs, id, 'events.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as { type: string; ts?: string }];
+          } catch {
+            return []; // the line the kill cut short
+          }
+        })
+        .filter((e) => !['run-start', 'run-end', 'error'].includes(e.type))
+        .map(({ ts: _ts, ...e }) => JSON.stringify(e));
+    };
+    expect(events('runs-b')).toEqual(events('runs-a'));
   }, 60_000);
 });

@@ -6,7 +6,7 @@ import { loadConfig, type MaspoConfig } from '../../src/config/index.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import type { ChatRequest, ChatResponse, CompleteOptions, LlmClient } from '../../src/llm/types.js';
 import { runOptimizeCommand } from '../../src/optimize/cli.js';
-import { optimize, type RunStateFile, readArtifact } from '../../src/optimize/index.js';
+import { optimize, type ProgressInfo, type RunStateFile, readArtifact } from '../../src/optimize/index.js';
 import { RunDir } from '../../src/optimize/rundir.js';
 import { mathScorer } from '../../src/tasks/math.js';
 import { requireDataDir } from '../support/data.js';
@@ -43,9 +43,15 @@ async function tinyConfig(
 const run = (
   config: MaspoConfig,
   dir: string,
-  opts: { resume?: boolean; client?: LlmClient; signal?: AbortSignal } = {},
+  opts: {
+    resume?: boolean;
+    client?: LlmClient;
+    signal?: AbortSignal;
+    onProgress?: (p: ProgressInfo) => void;
+  } = {},
 ) =>
   optimize(config, {
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     client: opts.client ?? createLlmClient(config.llm),
     runsDir: join(dir, 'runs'),
@@ -117,6 +123,16 @@ describe('budgets', () => {
     expect(stateOf(dir).spent!.calls.optimizer).toBe(
       st1.spent!.calls.optimizer + third.calls.total.paid.optimizer,
     );
+    // Stopping and resuming changes nothing: the artifact equals an uninterrupted run's (the step cut
+    // short by the budget was rolled back to its checkpoint, minibatch memory included).
+    const plain = mkdtempSync(join(tmpdir(), 'maspo-budget-plain-'));
+    expect(third.artifact).toEqual((await run(await tinyConfig(), plain)).artifact);
+    // Three processes, one log: each step started once; each budget stop is logged.
+    const events = eventsOf(dir);
+    const starts = events.filter((e) => e.type === 'step-start').map((e) => (e as { step: number }).step);
+    expect(starts).toEqual([...Array(10).keys()]);
+    expect(events.filter((e) => e.type === 'budget')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'run-start')).toHaveLength(3);
   }, 30_000);
 });
 
@@ -129,7 +145,15 @@ describe('resume after a crash', () => {
       ...config,
       llm: { ...config.llm, cache: { mode: 'read-write', dir: join(d, 'cache') } } as LlmInput,
     });
-    const ref = await run(withCache(a), a);
+    const progress: ProgressInfo[] = [];
+    const ref = await run(withCache(a), a, { onProgress: (p) => progress.push(p) });
+    // The progress feed: one update per step, with agent, round, generation, best J and calls spent.
+    expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(progress.every((p) => p.steps === 10)).toBe(true);
+    expect(progress.map((p) => `${p.agent}:${p.round}.${p.generation}`)).toEqual(
+      ref.search.steps.map((s) => `${s.agent}:${s.round}.${s.generation}`),
+    );
+    expect(progress.at(-1)!.calls).toBe(Object.values(ref.calls.search.paid).reduce((x, y) => x + y, 0));
 
     const crashy = new CrashAt(createLlmClient(withCache(b).llm), 120);
     await expect(run(withCache(b), b, { client: crashy, signal: crashy.controller.signal })).rejects.toThrow(
@@ -139,6 +163,11 @@ describe('resume after a crash', () => {
     const cursor = (st.search as { cursor: number }).cursor;
     expect(st.status).toBe('running');
     expect(cursor).toBeGreaterThan(0);
+    // The spend is checkpointed when the search stops, not only after whole steps: every call sent counts
+    // (the cache was empty; a failed call counts, as in the LLM layer's meter), except any sent after.
+    const paidAtCrash = Object.values(st.spent!.calls).reduce((x, y) => x + y, 0);
+    expect(paidAtCrash).toBeLessThanOrEqual(crashy.calls);
+    expect(paidAtCrash).toBeGreaterThanOrEqual(120 - 4);
     // The crashed step had logged some events past the checkpoint.
     const before = eventsOf(b);
     expect(before.slice(st.events!).some((e) => e.type === 'step-start' && e.step === cursor)).toBe(true);
