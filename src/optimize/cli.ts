@@ -135,14 +135,17 @@ export function formatReport(
   out.push(
     `${a.simulated ? '[SIMULATED] ' : ''}${a.system} on ${a.benchmark}: strategy ${a.strategy}, seed ${a.seed}`,
   );
-  out.push('step agent          round gen   cands acc    R     local  look   global misalign  best J');
+  const label = (s: (typeof r.search.steps)[number]) =>
+    `${s.agent}${s.kind === 'refresh' ? ' (refresh)' : ''}`;
+  const w = Math.max(14, ...r.search.steps.map((s) => label(s).length)) + 1;
+  out.push(`step ${'agent'.padEnd(w)}round gen   cands acc    R     local  look   global misalign  best J`);
   for (const s of r.search.steps) {
     const best = s.candidates.reduce<(typeof s.candidates)[number] | null>(
       (m, c) => (c.R !== null && (m === null || (m.R ?? -1) < c.R) ? c : m),
       null,
     );
     out.push(
-      `${String(s.step).padStart(4)} ${`${s.agent}${s.kind === 'refresh' ? ' (refresh)' : ''}`.padEnd(15)}${String(s.round).padStart(5)} ${String(s.generation).padStart(3)} ${String(s.candidates.length).padStart(7)} ${String(s.candidates.filter((c) => c.accepted).length).padStart(3)}  ${num(best?.R)} ${num(best?.local)} ${num(best?.lookahead)} ${num(best?.global)}  ${pct(s.misalignmentRate)}  ${s.bestJ.toFixed(3)}`,
+      `${String(s.step).padStart(4)} ${label(s).padEnd(w)}${String(s.round).padStart(5)} ${String(s.generation).padStart(3)} ${String(s.candidates.length).padStart(7)} ${String(s.candidates.filter((c) => c.accepted).length).padStart(3)}  ${num(best?.R)} ${num(best?.local)} ${num(best?.lookahead)} ${num(best?.global)}  ${pct(s.misalignmentRate)}  ${s.bestJ.toFixed(3)}`,
     );
   }
   const j = r.search.judge;
