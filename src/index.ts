@@ -99,8 +99,10 @@ export type * from './llm/types.js';
 export * from './mas/index.js';
 export type * from './mas/types.js';
 export {
+  type AgentRationale,
   type ArtifactHashes,
   artifactHashes,
+  type CurvePoint,
   isStale,
   type PromptArtifact,
   promptArtifactSchema,
@@ -117,12 +119,14 @@ export {
   buildSchedule,
   CountingClient,
   choosePool,
+  curveOf,
   DryRunClient,
   type DryRunReport,
   type OptimizeOptions,
   type OptimizeResult,
   optimize,
   ResumeError,
+  rationaleOf,
   resolveModels,
 } from './optimize/index.js';
 export * from './stats/index.js';
