@@ -150,4 +150,40 @@ describe('maspo grade (subprocess)', () => {
       ['wrong', false],
     ]);
   }, 60_000);
+  it('MASPO_SANDBOX=none: a loud warning on stderr, still correct grades on stdout, exit 0', async () => {
+    const q = file('code-weak.jsonl', [
+      {
+        id: 'he32',
+        // HumanEval/32 needs `import math` and the prompt's `poly` helper
+        prediction:
+          '```python\ndef find_zero(xs: list):\n    begin, end = -1., 1.\n    while poly(xs, begin) * poly(xs, end) > 0:\n        begin *= 2.0\n        end *= 2.0\n    while end - begin > 1e-10:\n        center = (begin + end) / 2.0\n        if poly(xs, center) * poly(xs, begin) > 0:\n            begin = center\n        else:\n            end = center\n    return begin\n```',
+        benchmark: 'humaneval-et',
+        task_id: 'HumanEval/32',
+      },
+      {
+        id: 'mbpp-wrong',
+        prediction: '```python\ndef similar_elements(a, b):\n    return ()\n```',
+        benchmark: 'mbpp',
+        task_id: 2,
+      },
+    ]);
+    const r = await execa('node', [BIN, 'grade', 'code', '--input', q], {
+      reject: false,
+      env: { MASPO_DATA_DIR: dataDir, MASPO_SANDBOX: 'none' },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(
+      /WARNING: the code sandbox runs WITHOUT bubblewrap \(isolation: none was requested\)/,
+    );
+    expect(r.stderr).toMatch(/CAN reach the network/);
+    expect(r.stderr.match(/WARNING/g)).toHaveLength(1);
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(out.map((o) => [o.id, o.correct, o.error])).toEqual([
+      ['he32', true, undefined],
+      ['mbpp-wrong', false, undefined],
+    ]);
+  }, 60_000);
 });

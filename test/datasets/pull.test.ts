@@ -216,3 +216,50 @@ describe('pullData against a loopback server', () => {
     }
   });
 });
+
+describe('maspo data pull: default destination and the README flow', () => {
+  it('pulls into ./data without --dest or MASPO_DATA_DIR, then verify/list work with MASPO_DATA_DIR=data', async () => {
+    const cwd = tmp();
+    const bin = resolve(import.meta.dirname, '../../bin/maspo.js');
+    const env = { ...process.env };
+    delete env.MASPO_DATA_DIR;
+    const pulled = await run(
+      process.execPath,
+      [bin, 'data', 'pull', '--base-url', server.url, '-b', 'aqua'],
+      {
+        cwd,
+        env,
+      },
+    );
+    const dest = join(cwd, 'data');
+    expect(pulled.stderr).toContain(`pulling into ${dest}`);
+    expect(pulled.stdout).toContain(`1/1 files in place; use them with MASPO_DATA_DIR=${dest}`);
+    expect(listTree(dest)).toEqual(['aqua/aqua.jsonl']);
+    // The README flow: export MASPO_DATA_DIR=$PWD/data, then verify and list.
+    const withDir = { ...env, MASPO_DATA_DIR: dest };
+    const verified = await run(process.execPath, [bin, 'data', 'verify', '-b', 'aqua'], {
+      cwd,
+      env: withDir,
+    });
+    expect(verified.stdout).toMatch(/OK: 1 files match/);
+    const listed = await run(process.execPath, [bin, 'data', 'list'], { cwd, env: withDir });
+    expect(listed.stdout).toMatch(/aqua\/aqua\.jsonl\s+aqua\s+\S+\s+yes\s+254\/254\s+ok/);
+    // Without any data dir, the other commands say how to get one instead of guessing.
+    const none = await run(process.execPath, [bin, 'data', 'list'], { cwd, env }).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(none?.code).toBe(2);
+    expect(none?.stderr).toMatch(/MASPO_DATA_DIR/);
+  });
+  it('MASPO_DATA_DIR is the default destination when set', async () => {
+    const dest = join(tmp(), 'elsewhere');
+    const bin = resolve(import.meta.dirname, '../../bin/maspo.js');
+    const r = await run(process.execPath, [bin, 'data', 'pull', '--base-url', server.url, '-b', 'aqua'], {
+      cwd: tmp(),
+      env: { ...process.env, MASPO_DATA_DIR: dest },
+    });
+    expect(r.stderr).toContain(`pulling into ${dest}`);
+    expect(existsSync(join(dest, 'aqua/aqua.jsonl'))).toBe(true);
+  });
+});

@@ -30,6 +30,12 @@ describe('extractChoice: explicit answers win', () => {
     ['(D)', 'D'],
     ['Lots of reasoning.\n\n**C**', 'C'],
     ['Reasoning...\n$\\text{(A)}$', 'A'],
+    ['**Final Answer: D**', 'D'],
+    ['Answer: (B) 42', 'B'],
+    ['ANSWER: B', 'B'],
+    ['Answer: Option C', 'C'],
+    ['So, Answer: C\n\nExplanation: because A and B fail.', 'C'],
+    ['The final answer is D) 18', 'D'],
   ])('%j → %s', (text, want) => {
     expect(extractChoice(text)).toBe(want);
   });
@@ -50,6 +56,12 @@ describe('extractChoice: letters that do not count', () => {
     [''],
     ['I do not know.'],
     ['<answer>42</answer>'],
+    ['Choices: (A) 1 (B) 2 (C) 3'],
+    ['Option A: 5\nOption B: 6'],
+    ['Between A and D, I choose D.'],
+    ['The answer is BAD'],
+    ['Answer: All of the above'],
+    ['The answer is I think B'],
   ])('%j → null', (text) => {
     expect(extractChoice(text)).toBeNull();
   });

@@ -1,12 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
 import { loadBenchmarkSync } from '../../src/datasets/index.js';
 import type { Item } from '../../src/datasets/types.js';
 import { gradeCodeLines } from '../../src/tasks/code/grade-cli.js';
-import { type CodeScorer, createCodeScorer, findExecutable } from '../../src/tasks/code/index.js';
+import {
+  type CodeScorer,
+  createCodeScorer,
+  findExecutable,
+  readableByOthers,
+  resolvePython,
+  Sandbox,
+} from '../../src/tasks/code/index.js';
 import { dataDir, requireDataDir } from '../support/data.js';
 
 const SECRET = `maspo-secret-${process.pid}-${Date.now()}`;
@@ -246,10 +254,110 @@ describe('weak fallback (no bubblewrap)', () => {
       expect(mem.detail).toMatch(/MemoryError/);
       const ok = await weak.score(probeItem('weak/ok'), reply('def probe():\n    return "ok"'));
       expect(ok.correct).toBe(true);
+      // Without bubblewrap the rlimits and the output cap still hold (network and filesystem do not:
+      // that is what the banner says).
+      const [fork, print, usr] = await Promise.all([
+        weak.score(
+          probeItem('weak/fork'),
+          reply('import os\ndef probe():\n    while True:\n        os.fork()'),
+        ),
+        weak.score(
+          probeItem('weak/print'),
+          reply('import sys\ndef probe():\n    while True:\n        sys.stdout.write("x" * 65536)'),
+        ),
+        weak.score(
+          probeItem('weak/usr'),
+          reply('def probe():\n    open("/usr/maspo-pwned-weak", "w").write("x")\n    return "ok"'),
+        ),
+      ]);
+      if (process.getuid?.() === 0) {
+        expect(fork.detail).toMatch(/Resource temporarily unavailable|BlockingIOError|time limit/);
+        expect(usr.detail).toMatch(/Permission denied/);
+      }
+      expect(fork.correct).toBe(false);
+      expect(print.detail).toMatch(/output exceeded/);
+      expect(usr.correct).toBe(false);
+      expect(existsSync('/usr/maspo-pwned-weak')).toBe(false);
+      // Standard-library imports work for the sandbox uid (as root with a pyenv under /root, the
+      // fallback switches to a readable interpreter; see the next test).
+      requireDataDir();
+      const he = loadBenchmarkSync('humaneval-et', { dataDir }).find((i) => i.id === 'HumanEval/32')!;
+      expect(he.meta.imports).toContain('import math');
+      const heOk = await weak.score(he, reply(he.meta.canonicalSolution!));
+      expect(heOk, JSON.stringify(heOk)).toMatchObject({ correct: true });
     } finally {
       spy.mockRestore();
       await weak.close();
       await weak2.close();
+    }
+  });
+});
+
+describe('fallback interpreter', () => {
+  it('readableByOthers: a private directory above the interpreter makes it unusable for the slot uid', () => {
+    const base = mkdtempSync(join(tmpdir(), 'maspo-py-'));
+    try {
+      const prefix = join(base, 'home', 'pyenv');
+      mkdirSync(prefix, { recursive: true });
+      chmodSync(base, 0o755);
+      chmodSync(join(base, 'home'), 0o755);
+      const info = { executable: join(prefix, 'python3'), version: '3', roots: [prefix] };
+      expect(readableByOthers(info)).toBe(true);
+      chmodSync(join(base, 'home'), 0o700);
+      expect(readableByOthers(info)).toBe(false);
+      expect(readableByOthers({ ...info, roots: [join(base, 'missing')] })).toBe(false);
+    } finally {
+      chmodSync(join(base, 'home'), 0o755);
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  const root = process.getuid?.() === 0;
+  it.runIf(root)(
+    'as root, an explicitly chosen unreadable interpreter is a sandbox error, not a wrong answer',
+    async () => {
+      const py = await resolvePython();
+      if (readableByOthers(py)) return; // nothing to show on this machine: the interpreter is readable
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      const weak = createCodeScorer({ isolation: 'none', python: py.executable, workers: 1 });
+      try {
+        const s = await weak.score(
+          probeItem('weak/unreadable'),
+          reply('import math\ndef probe():\n    return "ok"'),
+        );
+        expect(s.correct).toBe(false);
+        expect(s.error).toMatch(/cannot read the Python standard library .*MASPO_PYTHON=\/usr\/bin\/python3/);
+      } finally {
+        spy.mockRestore();
+        await weak.close();
+      }
+    },
+  );
+});
+
+describe('CPU accounting', () => {
+  it('reports the CPU time each job used', async () => {
+    const sb = await Sandbox.create({ workers: 1 });
+    try {
+      const busy = await sb.run({
+        id: 'cpu',
+        code: 'def burn():\n    t = 0\n    for i in range(3_000_000):\n        t += i\n    return t',
+        tests: ['assert burn() > 0'],
+      });
+      expect(busy.status).toBe('passed');
+      expect(busy.cpuMs).toBeGreaterThan(20);
+      expect(busy.cpuMs!).toBeLessThanOrEqual(busy.ms + 50);
+      const spin = await sb.run({
+        id: 'spin',
+        code: 'while True: pass',
+        tests: ['assert True'],
+        timeoutMs: 1000,
+      });
+      expect(spin).toMatchObject({ status: 'failed', phase: 'crash' });
+      expect(spin.reason).toMatch(/CPU time limit/);
+      expect(spin.cpuMs).toBeGreaterThanOrEqual(900);
+    } finally {
+      await sb.close();
     }
   });
 });

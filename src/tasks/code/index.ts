@@ -10,7 +10,7 @@ import { Sandbox, type SandboxJob, type SandboxOptions, type SandboxResult } fro
 export { extractCode, normaliseCode } from './extract.js';
 export { resolvePython } from './python.js';
 export type { IsolationMode, SandboxJob, SandboxOptions, SandboxResult } from './sandbox.js';
-export { findExecutable, probeSandbox, Sandbox, warnWeakIsolation } from './sandbox.js';
+export { findExecutable, probeSandbox, readableByOthers, Sandbox, warnWeakIsolation } from './sandbox.js';
 
 export interface CodeScorerOptions extends SandboxOptions {
   /** CPU time per item (all its asserts), default 10 s; the wall limit is 2 × this + 1 s. */

@@ -93,6 +93,8 @@ export interface SandboxResult {
   output: string;
   outputBytes: number;
   ms: number;
+  /** CPU time (user + system) the job's process used, when the runner could measure it. */
+  cpuMs?: number;
 }
 
 const RUNNER = fileURLToPath(new URL('./runner.py', import.meta.url));
@@ -203,6 +205,28 @@ export function bwrapArgs(py: PythonInfo, opts: { tmpfsBytes: number; root: bool
   return a;
 }
 
+/**
+ * Whether a user other than the owner can use the interpreter: every directory above each of its roots
+ * is searchable by others and the roots themselves readable. A pyenv under `/root` (mode 0700) is not,
+ * so the fallback's per-slot uid could not import the standard library.
+ */
+export function readableByOthers(py: PythonInfo): boolean {
+  try {
+    for (const r of py.roots) {
+      for (const d of [...ancestors(r), r]) {
+        const mode = lstatSync(d).isSymbolicLink() ? 0o755 : lstatSync(d).mode;
+        if ((mode & 0o001) === 0) return false;
+      }
+      if ((lstatSync(r).mode & 0o004) === 0) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SYSTEM_PYTHON = '/usr/bin/python3';
+
 export interface Probe {
   isolation: Isolation;
   python: PythonInfo;
@@ -221,7 +245,12 @@ export function probeSandbox(mode: IsolationMode = 'auto', python?: string): Pro
     p = (async (): Promise<Probe> => {
       const py = await resolvePython(python);
       if (mode === 'none')
-        return { isolation: 'none', python: py, bwrap: null, reason: 'isolation: none was requested' };
+        return {
+          isolation: 'none',
+          python: await fallbackPython(py, python),
+          bwrap: null,
+          reason: 'isolation: none was requested',
+        };
       const bwrap = findExecutable('bwrap');
       let reason: string;
       if (!bwrap) reason = 'bwrap is not installed';
@@ -240,12 +269,34 @@ export function probeSandbox(mode: IsolationMode = 'auto', python?: string): Pro
         reason = `bwrap failed: ${(r.stderr || r.shortMessage || '').trim().slice(0, 300)}`;
       }
       if (mode === 'bwrap') throw new Error(`sandbox: isolation 'bwrap' was required but ${reason}`);
-      return { isolation: 'none', python: py, bwrap, reason };
+      return { isolation: 'none', python: await fallbackPython(py, python), bwrap, reason };
     })();
     probes.set(key, p);
     p.catch(() => probes.delete(key));
   }
   return p;
+}
+
+/**
+ * The interpreter for the fallback. As root the fallback runs jobs under a private uid, which cannot
+ * import from an interpreter under a private home (pyenv in `/root`): then, unless the user chose the
+ * interpreter (`python` option or `MASPO_PYTHON`), `/usr/bin/python3` is used when others can read it.
+ * Otherwise the runner refuses to start and every job reports a sandbox error naming the fix.
+ */
+async function fallbackPython(py: PythonInfo, explicit?: string): Promise<PythonInfo> {
+  if (!isRoot() || readableByOthers(py)) return py;
+  if (explicit !== undefined || process.env.MASPO_PYTHON) return py;
+  if (!existsSync(SYSTEM_PYTHON)) return py;
+  try {
+    const sys = await resolvePython(SYSTEM_PYTHON);
+    if (!readableByOthers(sys)) return py;
+    process.stderr.write(
+      `maspo: sandbox fallback uses ${sys.executable} (Python ${sys.version}): the sandbox uid cannot read ${py.executable}\n`,
+    );
+    return sys;
+  } catch {
+    return py;
+  }
 }
 
 interface Pending {
@@ -337,6 +388,8 @@ class Slot {
         if (!isReady && msg.ready) {
           isReady = true;
           readyResolve();
+        } else if (!isReady && msg.ready === false) {
+          readyReject(new Error(String(msg.error ?? 'the sandbox runner refused to start')));
         } else this.onResult(msg as unknown as SandboxResult);
       }
     });
