@@ -79,6 +79,12 @@ describe('GitHub workflows', () => {
     );
     expect(dataCache).toBeDefined();
     accessSync(resolve(repo, '.ci/run'), constants.X_OK);
+    // The response cache must not outlive a change of the simulated model (its answers are replayed).
+    const responses = steps(ci).find(
+      (s) => s.uses?.startsWith('actions/cache') && s.with?.path === '.maspo/cache',
+    )!;
+    expect(String(responses.with!.key)).toContain("'src/llm/sim/**'");
+    expect(responses.with!['restore-keys']).toBeUndefined();
   });
 
   it('the example runs on pull requests: response cache, maspo eval, one sticky comment, dashboard artefact', () => {
