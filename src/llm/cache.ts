@@ -26,11 +26,12 @@ const entrySchema = z.object({
  * The cache key: provider endpoint, model, the full messages, temperature, max tokens, sample index and
  * seed. Never an API key or anything else from the environment.
  */
-export function cacheKey(ref: ModelRef, request: ChatRequest): string {
+export function cacheKey(ref: ModelRef, request: ChatRequest, fingerprint?: string): string {
   return hashValue({
     v: 1,
     endpoint: ref.endpoint,
     model: ref.model,
+    ...(fingerprint ? { fingerprint } : {}),
     messages: request.messages,
     temperature: request.temperature ?? 0,
     maxTokens: request.maxTokens ?? null,

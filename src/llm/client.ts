@@ -40,7 +40,10 @@ export class MaspoLlmClient implements LlmClient {
 
   async complete(request: ChatRequest, options: CompleteOptions = {}): Promise<ChatResponse> {
     const ref = parseModelRef(request.model);
-    const key = cacheKey(ref, request);
+    // Only the simulated model changes behaviour under the same name; real providers are never created
+    // just to compute a key, so replaying a cache needs no API key.
+    const fingerprint = ref.kind === 'sim' ? (await this.provider(ref)).fingerprint : undefined;
+    const key = cacheKey(ref, request, fingerprint);
     // Identical requests in flight share one call, so concurrency never pays twice for the same answer.
     const pending = this.inFlight.get(key);
     if (pending) return pending;

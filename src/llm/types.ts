@@ -73,5 +73,10 @@ export interface ProviderResult {
  */
 export interface Provider {
   readonly name: string;
+  /**
+   * Identifies behaviour the model name does not (the simulated model: a hash of its code and world), so
+   * the response cache never replays answers an older version gave.
+   */
+  readonly fingerprint?: string;
   call(request: ProviderCall, signal: AbortSignal): Promise<ProviderResult>;
 }

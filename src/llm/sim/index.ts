@@ -1,5 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { recognizeRequest } from '../../contracts/index.js';
 import { BENCHMARK_IDS, type Item, type ItemSource } from '../../datasets/types.js';
+import { hashValue, sha256 } from '../../util/hash.js';
 import { AbortedError, ProviderError } from '../errors.js';
 import type { Provider, ProviderCall, ProviderResult } from '../types.js';
 import { type AgentAnalysis, agentReply, analyseAgentPrompt, type SimState } from './agent.js';
@@ -82,10 +86,23 @@ async function loadItems(dataDir: string | undefined): Promise<Item[]> {
   return out;
 }
 
+/**
+ * A hash of the simulated model's own code and of the world in force: part of every cache key for `sim:`
+ * models, so recalibrating the sim never replays answers the previous version gave.
+ */
+function simFingerprint(world: World): string {
+  const dir = dirname(fileURLToPath(import.meta.url));
+  const files = readdirSync(dir)
+    .filter((f) => /\.(ts|js|mjs|yaml)$/.test(f) && !f.endsWith('.d.ts'))
+    .sort();
+  return hashValue({ world, code: files.map((f) => [f, sha256(readFileSync(join(dir, f), 'utf8'))]) });
+}
+
 /** The simulated model as a provider: answers agent, judge and optimizer calls from the messages alone. */
 export function createSimProvider(opts: SimProviderOptions = {}): SimProvider {
   const world = opts.world ?? loadWorld(opts.worldPath);
   const directives = compileDirectives(world);
+  const fingerprint = simFingerprint(world);
   const given = opts.items?.items() ?? [];
   let state: SimState = { world, directives, index: new ItemIndex(given) };
   let loading: Promise<void> | undefined;
@@ -129,6 +146,7 @@ export function createSimProvider(opts: SimProviderOptions = {}): SimProvider {
 
   return {
     name: 'sim',
+    fingerprint,
     world,
     models: Object.keys(world.models),
     reply,
