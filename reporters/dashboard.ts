@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Reporter, TestModule, Vitest } from 'vitest/node';
+import { join } from 'node:path';
 import { HarnessInputError, readBaseline, readHistory } from '../src/harness/baseline.js';
 import { dashboardData, renderDashboard } from '../src/harness/dashboard.js';
-import { runRecordFor } from '../src/harness/reporting.js';
+import { DEFAULT_BASELINE, RunRecordReporter } from '../src/harness/reporter-base.js';
 import type { RunRecord } from '../src/harness/types.js';
 import { writeFileAtomicSync } from '../src/util/fs.js';
-import { DEFAULT_BASELINE } from './gate.js';
 import { DEFAULT_HISTORY } from './json.js';
 
 export interface DashboardReporterOptions {
@@ -22,24 +20,18 @@ export interface DashboardReporterOptions {
 export const DEFAULT_DASHBOARD_DIR = '.maspo/dashboard';
 
 /** Writes a static, self-contained HTML dashboard (inline SVG charts, no network at view time). */
-export default class DashboardReporter implements Reporter {
-  private vitest?: Vitest;
+export default class DashboardReporter extends RunRecordReporter {
   /** Path of the last page written (absolute). */
   written?: string;
-  constructor(private readonly options: DashboardReporterOptions = {}) {}
-
-  onInit(vitest: Vitest): void {
-    this.vitest = vitest;
+  constructor(private readonly options: DashboardReporterOptions = {}) {
+    super();
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
-    const run = runRecordFor(modules, this.vitest);
-    if (!run) return;
-    const root = this.vitest?.config.root ?? process.cwd();
+  protected report(run: RunRecord): void {
     this.written = writeDashboard(run, {
-      dir: resolve(root, this.options.dir ?? DEFAULT_DASHBOARD_DIR),
-      history: resolve(root, this.options.history ?? DEFAULT_HISTORY),
-      baseline: resolve(root, this.options.baseline ?? DEFAULT_BASELINE),
+      dir: this.path(this.options.dir ?? DEFAULT_DASHBOARD_DIR),
+      history: this.path(this.options.history ?? DEFAULT_HISTORY),
+      baseline: this.path(this.options.baseline ?? DEFAULT_BASELINE),
       ...(this.options.keep ? { keep: this.options.keep } : {}),
     });
   }

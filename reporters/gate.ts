@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { HarnessInputError, readBaseline } from '../src/harness/baseline.js';
 import { evaluateGate, formatVerdict, type GateOptions } from '../src/harness/gate.js';
-import { raiseExitCode, runRecordFor } from '../src/harness/reporting.js';
-import type { Baseline } from '../src/harness/types.js';
+import { DEFAULT_BASELINE, RunRecordReporter } from '../src/harness/reporter-base.js';
+import { raiseExitCode } from '../src/harness/reporting.js';
+import type { Baseline, RunRecord } from '../src/harness/types.js';
 
 export interface GateReporterOptions extends GateOptions {
   /** Committed baseline file. Missing file: only absolute limits are checked, unless `requireBaseline`. */
@@ -13,25 +12,19 @@ export interface GateReporterOptions extends GateOptions {
   requireBaseline?: boolean;
 }
 
-export const DEFAULT_BASELINE = 'baselines/maspo.baseline.json';
+export { DEFAULT_BASELINE };
 
 /**
  * Fails the run (process exit code 1) when a benchmark regressed against the committed baseline, with one
  * line per failing metric. An unusable baseline file sets exit code 2.
  */
-export default class GateReporter implements Reporter {
-  private vitest?: Vitest;
-  constructor(private readonly options: GateReporterOptions = {}) {}
-
-  onInit(vitest: Vitest): void {
-    this.vitest = vitest;
+export default class GateReporter extends RunRecordReporter {
+  constructor(private readonly options: GateReporterOptions = {}) {
+    super();
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
-    const run = runRecordFor(modules, this.vitest);
-    if (!run) return;
-    const root = this.vitest?.config.root ?? process.cwd();
-    const file = resolve(root, this.options.baseline ?? DEFAULT_BASELINE);
+  protected report(run: RunRecord): void {
+    const file = this.path(this.options.baseline ?? DEFAULT_BASELINE);
     const required = this.options.requireBaseline ?? this.options.baseline !== undefined;
     let baseline: Baseline | undefined;
     try {

@@ -1,12 +1,9 @@
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import { HarnessInputError, readBaseline } from '../src/harness/baseline.js';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { evaluateGate, type GateOptions } from '../src/harness/gate.js';
-import { runRecordFor } from '../src/harness/reporting.js';
-import type { Baseline } from '../src/harness/types.js';
+import { RunRecordReporter } from '../src/harness/reporter-base.js';
+import type { RunRecord } from '../src/harness/types.js';
 import { writeFileAtomicSync } from '../src/util/fs.js';
-import { DEFAULT_BASELINE } from './gate.js';
 
 export interface JsonReporterOptions extends GateOptions {
   /** History file: one versioned run record per line, appended (default `.maspo/history.jsonl`). */
@@ -21,33 +18,18 @@ export const DEFAULT_HISTORY = '.maspo/history.jsonl';
 export const DEFAULT_LATEST = '.maspo/results.json';
 
 /** Appends the run's versioned results record to a history file for dashboards. */
-export default class JsonReporter implements Reporter {
-  private vitest?: Vitest;
-  constructor(private readonly options: JsonReporterOptions = {}) {}
-
-  onInit(vitest: Vitest): void {
-    this.vitest = vitest;
+export default class JsonReporter extends RunRecordReporter {
+  constructor(private readonly options: JsonReporterOptions = {}) {
+    super();
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
-    const run = runRecordFor(modules, this.vitest);
-    if (!run) return;
-    const root = this.vitest?.config.root ?? process.cwd();
-    if (!run.gate) {
-      const file = resolve(root, this.options.baseline ?? DEFAULT_BASELINE);
-      let baseline: Baseline | undefined;
-      try {
-        if (existsSync(file)) baseline = readBaseline(file);
-      } catch (err) {
-        if (!(err instanceof HarnessInputError)) throw err;
-      }
-      run.gate = evaluateGate(run, baseline, this.options);
-    }
-    const history = resolve(root, this.options.history ?? DEFAULT_HISTORY);
+  protected report(run: RunRecord): void {
+    run.gate ??= evaluateGate(run, this.optionalBaseline(this.options.baseline), this.options);
+    const history = this.path(this.options.history ?? DEFAULT_HISTORY);
     mkdirSync(dirname(history), { recursive: true });
     appendFileSync(history, `${JSON.stringify(run)}\n`);
     writeFileAtomicSync(
-      resolve(root, this.options.latest ?? DEFAULT_LATEST),
+      this.path(this.options.latest ?? DEFAULT_LATEST),
       `${JSON.stringify(run, null, 2)}\n`,
     );
   }

@@ -1,13 +1,9 @@
-import { appendFileSync, existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import { HarnessInputError, readBaseline } from '../src/harness/baseline.js';
+import { appendFileSync } from 'node:fs';
 import { evaluateGate, type GateOptions } from '../src/harness/gate.js';
 import { renderMarkdown } from '../src/harness/markdown.js';
-import { runRecordFor } from '../src/harness/reporting.js';
-import type { Baseline } from '../src/harness/types.js';
+import { RunRecordReporter } from '../src/harness/reporter-base.js';
+import type { RunRecord } from '../src/harness/types.js';
 import { writeFileAtomicSync } from '../src/util/fs.js';
-import { DEFAULT_BASELINE } from './gate.js';
 
 export interface MarkdownReporterOptions extends GateOptions {
   /** File for the sticky PR comment (default `.maspo/summary.md`). */
@@ -23,34 +19,22 @@ export interface MarkdownReporterOptions extends GateOptions {
 export const DEFAULT_SUMMARY = '.maspo/summary.md';
 
 /** Writes the PR-ready Markdown summary to a file and to the GitHub job summary. */
-export default class MarkdownReporter implements Reporter {
-  private vitest?: Vitest;
+export default class MarkdownReporter extends RunRecordReporter {
   /** Path of the last summary written (absolute). */
   written?: string;
-  constructor(private readonly options: MarkdownReporterOptions = {}) {}
-
-  onInit(vitest: Vitest): void {
-    this.vitest = vitest;
+  constructor(private readonly options: MarkdownReporterOptions = {}) {
+    super();
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
-    const run = runRecordFor(modules, this.vitest);
-    if (!run) return;
-    const root = this.vitest?.config.root ?? process.cwd();
-    const baselineFile = resolve(root, this.options.baseline ?? DEFAULT_BASELINE);
-    let baseline: Baseline | undefined;
-    try {
-      if (existsSync(baselineFile)) baseline = readBaseline(baselineFile);
-    } catch (err) {
-      if (!(err instanceof HarnessInputError)) throw err;
-      // The gate reports an unusable baseline; the summary is still written, without deltas.
-    }
+  protected report(run: RunRecord): void {
+    // An unusable baseline is the gate's to report; the summary is still written, without deltas.
+    const baseline = this.optionalBaseline(this.options.baseline);
     const verdict = run.gate ?? evaluateGate(run, baseline, this.options);
     const md = renderMarkdown(run, baseline, verdict, {
       ...(this.options.title ? { title: this.options.title } : {}),
       ...(this.options.links ? { links: this.options.links } : {}),
     });
-    const file = resolve(root, this.options.file ?? DEFAULT_SUMMARY);
+    const file = this.path(this.options.file ?? DEFAULT_SUMMARY);
     writeFileAtomicSync(file, md);
     this.written = file;
     const step = process.env.GITHUB_STEP_SUMMARY;
