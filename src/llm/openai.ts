@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { AbortedError, ProviderError } from './errors.js';
+import { createHttpFetch } from './http-fetch.js';
 import { redactSecrets } from './secrets.js';
 import type { FinishReason, Provider, ProviderCall, ProviderResult } from './types.js';
 
@@ -18,6 +19,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
     ...(options.baseURL ? { baseURL: options.baseURL } : {}),
     maxRetries: 0,
     timeout: 24 * 60 * 60 * 1000,
+    fetch: createHttpFetch(),
   });
   return {
     name: options.name,
