@@ -56,8 +56,13 @@ export interface PairedComparison {
 }
 
 /** Compares paired boolean outcomes (same items, same order). */
-export function comparePaired(before: readonly boolean[], after: readonly boolean[], z = 1.96): PairedComparison {
-  if (before.length !== after.length) throw new Error('comparePaired: outcome lists must be paired (same length)');
+export function comparePaired(
+  before: readonly boolean[],
+  after: readonly boolean[],
+  z = 1.96,
+): PairedComparison {
+  if (before.length !== after.length)
+    throw new Error('comparePaired: outcome lists must be paired (same length)');
   const n = before.length;
   let b = 0;
   let c = 0;

@@ -213,7 +213,7 @@ describe('proposals', () => {
     expect(validatePrompt('\\boxed{x} {{question}} {{context}}', rules)).toBeNull();
   });
   it('retries once with the validator message, then gives up', async () => {
-    const opt = new Scripted((r, n) =>
+    const opt = new Scripted((_r, n) =>
       n === 1
         ? formatProposal({ rationale: 'r1', prompt: 'no placeholders' })
         : formatProposal({ rationale: 'fixed', prompt: 'Better: {{question}} {{context}}' }),
