@@ -106,6 +106,16 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
     ...(o.limit ? { limit: o.limit } : {}),
     log,
   });
+  if (outcome.run) {
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
+    log('');
+    log('      benchmark      n   accuracy (95% CI)        misalignment  errors   (simulated model)');
+    for (const b of outcome.run.benchmarks) {
+      log(
+        `      ${b.benchmark.padEnd(13)}${String(b.n).padStart(4)}   ${pct(b.accuracy)} (${pct(b.accuracyCi[0]).trim()}–${pct(b.accuracyCi[1]).trim()})    ${pct(b.misalignmentRate)}      ${String(b.errors).padStart(3)}`,
+      );
+    }
+  }
   log('');
   log(`[3/3] gate against ${show(baseline)}`);
   if (outcome.run?.gate) for (const line of formatVerdict(outcome.run.gate)) log(`      ${line}`);
