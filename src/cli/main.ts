@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { isAbort } from '../llm/errors.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
@@ -38,6 +39,11 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (isAbort(err)) {
+      process.stderr.write(`maspo: ${(err as Error).message}\n`);
+      process.exitCode = 130;
       return;
     }
     if (err instanceof UsageError) {

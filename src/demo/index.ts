@@ -7,6 +7,7 @@ import { resolveDataDir } from '../datasets/index.js';
 import { formatVerdict } from '../harness/gate.js';
 import { runEval } from '../harness/run.js';
 import { createLlmClient } from '../llm/client.js';
+import { InterruptedError } from '../llm/errors.js';
 import { formatReport } from '../optimize/cli.js';
 import { optimize } from '../optimize/index.js';
 import type { ProgressInfo } from '../optimize/search.js';
@@ -72,7 +73,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
   );
   const progress = stepLogger(log, o.progress !== false);
   const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error('interrupted (Ctrl-C)'));
+  const onSigint = () => controller.abort(new InterruptedError('interrupted (Ctrl-C)'));
   process.once('SIGINT', onSigint);
   try {
     const result = await optimize(config, {

@@ -69,6 +69,14 @@ export class AbortedError extends LlmError {
   }
 }
 
+/**
+ * The user stopped the run (Ctrl-C). Used as an AbortSignal's reason so every layer recognises it as an
+ * abort (its name is the standard `AbortError`) and the CLI prints its message, not a stack.
+ */
+export class InterruptedError extends Error {
+  override name = 'AbortError';
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

@@ -50,6 +50,7 @@ const errorText = (err: unknown): string =>
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) {
+    if (isAbort(signal.reason)) throw signal.reason;
     const e = new Error('the run was cancelled');
     e.name = 'AbortError';
     throw e;

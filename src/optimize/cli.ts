@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../cli/errors.js';
 import type { BenchmarkId } from '../datasets/types.js';
+import { InterruptedError } from '../llm/errors.js';
 import { type OptimizeResult, optimize, ResumeError } from './index.js';
 import type { ProgressInfo } from './search.js';
 
@@ -35,7 +36,7 @@ export async function runOptimizeCommand(flags: {
   const client = createLlmClient(config.llm);
   const controller = new AbortController();
   const onSigint = () =>
-    controller.abort(new Error('interrupted (Ctrl-C); continue with `maspo optimize --resume`'));
+    controller.abort(new InterruptedError('interrupted (Ctrl-C); continue with `maspo optimize --resume`'));
   process.once('SIGINT', onSigint);
   const bar = await progressBar(flags.progress !== false && !flags.dryRun && process.stderr.isTTY === true);
   let result: OptimizeResult;
@@ -94,7 +95,7 @@ async function progressBar(
     {
       stream: process.stderr,
       format:
-        'optimize [{bar}] {value}/{total} steps | {agent} r{round} g{generation} | best J {bestJ} | calls {calls} | ${usd}',
+        'optimize [{bar}] {value}/{total} steps | {agent} r{round} g{generation} | best J {bestJ} | calls {calls} | USD {usd}',
       hideCursor: true,
     },
     cp.default.Presets.shades_classic,
