@@ -109,6 +109,8 @@ export interface RunStateFile {
   hashes: ArtifactHashes;
   models: { agent: string; optimizer: string; judge: string };
   benchmark: string;
+  /** The config's `name`: `--resume` without a run id picks the latest run of the same config. */
+  configName?: string;
   /** Paid calls across every process of this run (budget counters; = spent.calls). */
   paid: RoleCounts;
   /** Paid calls, tokens and USD across every process of this run, checked against llm.budget on resume. */
@@ -236,10 +238,19 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
   let eventsAtCheckpoint = 0;
   if (!opts.dryRun) {
     if (opts.resume) {
-      runId = typeof opts.resume === 'string' ? opts.resume : RunDir.latest(runsDir);
+      // Without a run id: the latest run this very config started, else the latest run of a config with
+      // the same name (so the refusal below can say what changed); runs of other configs are not ours.
+      runId =
+        typeof opts.resume === 'string'
+          ? opts.resume
+          : (RunDir.latest<RunStateFile>(runsDir, (s) => s.hashes?.config === hashes.config) ??
+            RunDir.latest<RunStateFile>(
+              runsDir,
+              (s) => s.configName === config.name && s.benchmark === benchmark,
+            ));
       if (!runId)
         throw new ResumeError(
-          `nothing to resume: no run with a state.json in ${runsDir}. Start one without --resume.`,
+          `nothing to resume: no run of config "${config.name}" (${benchmark}) with a state.json in ${runsDir}. Start one without --resume, or pass a run id.`,
         );
       runDir = RunDir.create(runsDir, runId);
       const prev = runDir.readState<RunStateFile>();
@@ -255,7 +266,7 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
         changed.push(`the models (run used ${JSON.stringify(prev.models)})`);
       if (changed.length > 0) {
         throw new ResumeError(
-          `cannot resume run ${runId}: ${changed.join(', ')} changed since it started. Restore them, or start a new run without --resume.`,
+          `cannot resume run ${runId}: since it started, ${changed.join(' and ')} changed. Restore them, or start a new run without --resume.`,
         );
       }
       resumeState =
@@ -297,6 +308,7 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
     hashes,
     models,
     benchmark,
+    configName: config.name,
     paid: addCounts(previousPaid, client.paid()),
     spent: addSpend(previousSpend, client.spend()),
     events: eventsAtCheckpoint,

@@ -119,14 +119,23 @@ export class RunDir {
     return new RunDir(resolve(runsDir, id));
   }
 
-  /** The most recent run id in `runsDir` (ids sort by creation time), or null. */
-  static latest(runsDir: string): string | null {
+  /** The most recent run id in `runsDir` (ids sort by creation time) whose state passes `accept`, or null. */
+  static latest<S = unknown>(runsDir: string, accept?: (state: S) => boolean): string | null {
     if (!existsSync(runsDir)) return null;
     const ids = readdirSync(runsDir, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(join(runsDir, d.name, 'state.json')))
       .map((d) => d.name)
-      .sort();
-    return ids.at(-1) ?? null;
+      .sort()
+      .reverse();
+    for (const id of ids) {
+      if (!accept) return id;
+      try {
+        if (accept(JSON.parse(readFileSync(join(runsDir, id, 'state.json'), 'utf8')) as S)) return id;
+      } catch {
+        // an unreadable state is not a run we can resume
+      }
+    }
+    return null;
   }
 
   readState<T>(): T | null {

@@ -191,6 +191,17 @@ describe('resume after a crash', () => {
     expect(after.slice(0, before.length)).toEqual(before);
   }, 30_000);
 
+  it('--resume without a run id picks the latest run of this config, not of another one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maspo-pick-'));
+    const mine = await tinyConfig({}, { rounds: 1, generations: 1, validation: { enabled: false } });
+    const first = await run(mine, dir);
+    const other = { ...mine, name: 'another-config', optimize: { ...mine.optimize, generations: 2 } };
+    const second = await run(other, dir);
+    expect(second.runId).not.toBe(first.runId);
+    const resumed = await run(mine, dir, { resume: true });
+    expect(resumed.runId).toBe(first.runId);
+  }, 30_000);
+
   it('refuses to resume when the models or the dataset split changed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'maspo-refuse-'));
     const config = await tinyConfig({}, { rounds: 1, generations: 1, validation: { enabled: false } });
