@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { MaspoConfig } from '../config/index.js';
 import type { BenchmarkId } from '../datasets/types.js';
 import type { PromptArtifact } from '../optimize/artifact.js';
@@ -15,7 +15,7 @@ export class StalePromptsError extends HarnessInputError {
 export interface PrestepOptions {
   /** The maspo config (YAML or TS). */
   configPath: string;
-  /** Prompt artifact (default `maspo.prompts.json` in the working directory). */
+  /** Prompt artifact (default `maspo.prompts.json` next to the config file, so each config keeps its own). */
   promptsPath?: string;
   /** Never optimize: a missing or stale artifact is an error. */
   noOptimize?: boolean;
@@ -95,7 +95,7 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
     ).slice(0, 16);
     return { ...base, prompts, action: 'seed', staleReasons: [] };
   }
-  const promptsPath = resolve(opts.promptsPath ?? 'maspo.prompts.json');
+  const promptsPath = resolve(opts.promptsPath ?? defaultPromptsPath(opts.configPath));
   const runsDir = resolve(opts.runsDir ?? '.maspo/runs');
   const { readArtifact } = await import('../optimize/artifact.js');
   let reasons: string[];
@@ -131,7 +131,7 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
       : 'the response cache is in replay mode (llm.cache.mode: replay)';
     throw new StalePromptsError(
       `the prompts in ${promptsPath} are stale: ${reasons.join('; ')}. They cannot be re-optimized here because ${why}. ` +
-        `Refresh them with \`maspo optimize --config ${opts.configPath} --out ${opts.promptsPath ?? 'maspo.prompts.json'}\` ` +
+        `Refresh them with \`maspo optimize --config ${opts.configPath} --out ${opts.promptsPath ?? defaultPromptsPath(opts.configPath)}\` ` +
         '(with model access, or with a response cache that holds the calls), commit the new file, and run again.',
     );
   }
@@ -167,4 +167,9 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
     action: 'optimized',
     staleReasons: reasons,
   };
+}
+
+/** Where a config's prompt artifact lives unless `--prompts` says otherwise: beside the config. */
+export function defaultPromptsPath(configPath: string): string {
+  return join(dirname(resolve(configPath)), 'maspo.prompts.json');
 }

@@ -16,7 +16,7 @@ export function registerEval(program: Command): void {
     )
     .argument('[filters...]', 'Vitest file/name filters')
     .option('-c, --config <file>', 'maspo config (YAML or TS)', 'maspo.config.yaml')
-    .option('-p, --prompts <file>', 'prompt artifact', 'maspo.prompts.json')
+    .option('-p, --prompts <file>', 'prompt artifact (default maspo.prompts.json next to the config)')
     .option(
       '-b, --baseline <file>',
       'baseline the gate compares with (default baselines/maspo.baseline.json when present)',
@@ -45,7 +45,7 @@ export function registerEval(program: Command): void {
         program.commands.find((c) => c.name() === 'eval')?.getOptionValueSource('baseline') === 'cli';
       const out = await runEval({
         config: o.config as string,
-        prompts: o.prompts as string,
+        ...(o.prompts ? { prompts: o.prompts as string } : {}),
         ...(baselineGiven ? { baseline: o.baseline as string } : {}),
         summary: o.summary as string,
         dashboard: o.dashboard as string,
