@@ -74,7 +74,7 @@ describe('json reporter: versioned history', () => {
     writeFileSync(latest, JSON.stringify(two));
     const a = await maspo(['baseline', 'update', '--results', latest, '--baseline', out], dir);
     expect(a.code).toBe(0);
-    expect(a.out).toContain(`wrote ${out} from run r3 (simulated model)`);
+    expect(a.out).toContain(`wrote ${out} (2 benchmark(s) from run r3) (simulated model)`);
     expect(a.out).toContain('math500: 100 items, accuracy 60.0%');
     const b = readBaseline(out);
     expect(Object.keys(b.benchmarks)).toEqual(['aqua', 'math500']);
@@ -87,6 +87,8 @@ describe('json reporter: versioned history', () => {
     writeFileSync(latest, JSON.stringify(three));
     const c = await maspo(['baseline', 'update', '-r', latest, '-b', out, '--only', 'aqua'], dir);
     expect(c.code).toBe(0);
+    expect(c.out).toMatch(/aqua: .*\(updated from run/);
+    expect(c.out).toMatch(/math500: .*\(kept from the previous baseline\)/);
     const merged = readBaseline(out);
     expect(merged.benchmarks.aqua!.accuracy).toBe(0.75);
     expect(merged.benchmarks.math500!.accuracy).toBe(0.6);

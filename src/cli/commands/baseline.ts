@@ -37,12 +37,17 @@ export function registerBaseline(program: Command): void {
           ...(only ? { only } : {}),
         });
         await writeBaseline(o.baseline, baseline);
+        const updated = new Set(
+          run.benchmarks.map((s) => s.benchmark).filter((b) => !only || only.includes(b)),
+        );
+        // Say which benchmarks this run rewrote and which were kept from the previous baseline.
         const lines = Object.entries(baseline.benchmarks).map(
           ([b, s]) =>
-            `  ${b}: ${s.n} items, accuracy ${(100 * s.accuracy).toFixed(1)}%, misalignment ${(100 * s.misalignmentRate).toFixed(1)}%`,
+            `  ${b}: ${s.n} items, accuracy ${(100 * s.accuracy).toFixed(1)}%, misalignment ${(100 * s.misalignmentRate).toFixed(1)}%` +
+            (updated.has(b) ? `  (updated from run ${run.runId})` : '  (kept from the previous baseline)'),
         );
         process.stdout.write(
-          `maspo baseline: wrote ${o.baseline} from run ${run.runId}${run.simulated ? ' (simulated model)' : ''}\n${lines.join('\n')}\n`,
+          `maspo baseline: wrote ${o.baseline} (${updated.size} benchmark(s) from run ${run.runId})${run.simulated ? ' (simulated model)' : ''}\n${lines.join('\n')}\n`,
         );
       } catch (err) {
         if (err instanceof HarnessInputError) throw new UsageError(err.message);
