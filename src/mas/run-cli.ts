@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { positiveInt, type RunFlags } from '../cli/commands/run.js';
@@ -5,6 +6,7 @@ import { UsageError } from '../cli/errors.js';
 import { buildSystem, loadConfig } from '../config/index.js';
 import type { BenchmarkId, Split } from '../datasets/types.js';
 import { createLlmClient } from '../llm/client.js';
+import { InterruptedError, isAbort } from '../llm/errors.js';
 import type { Scorer } from '../tasks/types.js';
 import { formatRunSummary, runBenchmark, writeRunOutputs } from './run.js';
 import { validatePrompts } from './schema.js';
@@ -39,7 +41,14 @@ export async function readPromptsFile(file: string): Promise<PromptMap> {
   return map as PromptMap;
 }
 
-export async function runCommand(flags: RunFlags): Promise<void> {
+export interface RunCommandOptions {
+  /** Stops the run (tests); Ctrl-C (SIGINT) also stops it with an InterruptedError. */
+  signal?: AbortSignal;
+  /** Whether stderr is a terminal (default: process.stderr.isTTY): a live bar, else plain lines. */
+  tty?: boolean;
+}
+
+export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}): Promise<void> {
   const config = await loadConfig(flags.config);
   const split = (flags.split ?? config.eval?.split ?? 'test') as Split;
   if (!SPLITS.includes(split))
@@ -72,7 +81,35 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     ...(cacheMode ? { cache: { ...config.llm.cache, mode: cacheMode as 'off' } } : {}),
   };
 
-  for (const benchmark of benchmarks) {
+  const controller = new AbortController();
+  // Every call in flight listens on this signal (16 items × agents × samples): no leak, so no warning.
+  setMaxListeners(0, controller.signal);
+  const onSigint = () =>
+    controller.abort(
+      new InterruptedError(
+        'interrupted (Ctrl-C); nothing was written for the unfinished benchmark. Re-run `maspo run` (cached calls are reused)',
+      ),
+    );
+  const onExternal = () => controller.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) onExternal();
+  opts.signal?.addEventListener('abort', onExternal, { once: true });
+  process.once('SIGINT', onSigint);
+  try {
+    for (const benchmark of benchmarks) {
+      await runOne(benchmark);
+    }
+  } catch (err) {
+    // Whatever layer noticed the abort first, report the reason (e.g. the Ctrl-C message), not a stack.
+    if (controller.signal.aborted && isAbort(err) && isAbort(controller.signal.reason)) {
+      throw controller.signal.reason;
+    }
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    opts.signal?.removeEventListener('abort', onExternal);
+  }
+
+  async function runOne(benchmark: BenchmarkId): Promise<void> {
     const system = buildSystem(config, benchmark);
     if (prompts) {
       const issues = validatePrompts(system, prompts, 'prompts');
@@ -85,7 +122,9 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     const client = createLlmClient(llm);
     const { scorerFor } = await import('../tasks/index.js');
     const scorer: Scorer & { close?: () => Promise<void> } = scorerFor(system.task);
-    const bar = flags.progress && process.stderr.isTTY ? await progressBar(items.length, benchmark) : null;
+    const bar = flags.progress
+      ? await progressReporter(items.length, benchmark, opts.tty ?? process.stderr.isTTY === true)
+      : null;
     try {
       const { record, traces } = await runBenchmark({
         config,
@@ -97,7 +136,8 @@ export async function runCommand(flags: RunFlags): Promise<void> {
         scorer,
         ...(prompts ? { prompts, promptsFile: resolve(flags.prompts!) } : {}),
         ...(concurrency ? { concurrency } : {}),
-        onProgress: (done, _total, r) => bar?.update(done, { errors: r.error ? 1 : 0 }),
+        signal: controller.signal,
+        onProgress: (done, _total, r) => bar?.update(done, Boolean(r.error)),
       });
       bar?.stop();
       const dir = benchmarks.length > 1 ? join(outRoot, benchmark) : outRoot;
@@ -110,17 +150,60 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   }
 }
 
-async function progressBar(total: number, label: string) {
+export interface ProgressReporter {
+  update(done: number, errored: boolean): void;
+  stop(): void;
+}
+
+/**
+ * Progress on stderr: a live bar on a terminal; otherwise (CI logs, pipes) one plain line each time
+ * another ~10% of the items is done, and at the end.
+ */
+export async function progressReporter(
+  total: number,
+  label: string,
+  tty: boolean,
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Promise<ProgressReporter> {
+  let errors = 0;
+  if (!tty) {
+    const step = Math.max(1, Math.ceil(total / 10));
+    let next = step;
+    const t0 = performance.now();
+    return {
+      update(done, errored) {
+        if (errored) errors++;
+        if (done < next && done !== total) return;
+        while (next <= done) next += step;
+        const secs = ((performance.now() - t0) / 1000).toFixed(1);
+        write(
+          `${label}: ${done}/${total} items (${Math.round((100 * done) / Math.max(1, total))}%) · ${errors} error${errors === 1 ? '' : 's'} · ${secs}s\n`,
+        );
+      },
+      stop() {},
+    };
+  }
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `${label} [{bar}] {value}/{total} items · {duration_formatted}`,
+      format: `${label} [{bar}] {value}/{total} items · {errors} errors · {duration_formatted}`,
       hideCursor: true,
       clearOnComplete: true,
     },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { errors: 0 });
-  return bar;
+  let stopped = false;
+  return {
+    update(done, errored) {
+      if (errored) errors++;
+      bar.update(done, { errors });
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      bar.stop();
+    },
+  };
 }
