@@ -79,6 +79,9 @@ describe('each directive family has a measurable effect (default world, sim-smal
     it('return-only-code-block: the reply is one code block and nothing else', () => {
       const seed = replies(CODE_SEED);
       const only = replies(withDirective(CODE_SEED, CODE_ONLY));
+      console.log(
+        `simulated model: code replies with prose outside the block ${share(seed.map(prose)).toFixed(3)} -> ${share(only.map(prose)).toFixed(3)}`,
+      );
       expect(share(seed.map(prose))).toBeGreaterThan(0.5);
       expect(only.every((r) => r.startsWith('```python\n') && r.endsWith('```') && !prose(r))).toBe(true);
     });
