@@ -11,6 +11,7 @@ import { buildTopology } from '../mas/topologies.js';
 import type { System } from '../mas/types.js';
 import { type ConfigIssue, InvalidConfigError } from './errors.js';
 import { type MaspoConfig, type MaspoConfigInput, maspoConfigSchema } from './schema.js';
+import { lineOfPath } from './yaml-lines.js';
 
 export { type ConfigIssue, InvalidConfigError } from './errors.js';
 export { type MaspoConfig, type MaspoConfigInput, maspoConfigSchema, systemSectionSchema } from './schema.js';
@@ -42,13 +43,35 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
     if (i.code === 'unrecognized_keys') {
       return {
         path,
+        at: path ? `${path}.${i.keys[0]}` : String(i.keys[0]),
         message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}. Fix: remove ${i.keys.length > 1 ? 'them' : 'it'} or check the spelling`,
       };
     }
     if (i.code === 'invalid_type' && i.message.includes('received undefined')) {
       return { path, message: `is required (expected ${i.expected}). Fix: add it` };
     }
-    return { path, message: i.message };
+    const got = 'input' in i && i.input !== undefined ? ` (got ${JSON.stringify(i.input)})` : '';
+    if (i.code === 'too_small' || i.code === 'too_big') {
+      const small = i.code === 'too_small';
+      const bound = String(small ? i.minimum : i.maximum);
+      const inclusive = i.inclusive !== false;
+      const rel = small ? (inclusive ? '>=' : '>') : inclusive ? '<=' : '<';
+      const what =
+        i.origin === 'string'
+          ? `a text of length ${rel} ${bound}`
+          : i.origin === 'array'
+            ? `a list of ${rel} ${bound} entries`
+            : `a number ${rel} ${bound}`;
+      return { path, message: `must be ${what}${got}. Fix: change it to ${what}` };
+    }
+    if (i.code === 'invalid_type') {
+      return {
+        path,
+        message: `must be ${i.expected === 'int' ? 'an integer' : `a ${i.expected}`}${got}. Fix: write it as one`,
+      };
+    }
+    if (i.message.includes('Fix:')) return { path, message: i.message };
+    return { path, message: `${i.message}${got}. Fix: correct the value` };
   });
 }
 
@@ -70,7 +93,7 @@ export function parseConfig(raw: unknown, where = 'config', nameHint?: string): 
       { path: '', message: 'the config must be a mapping with at least `system`, `models` and `benchmark`' },
     ]);
   }
-  const parsed = maspoConfigSchema.safeParse(raw);
+  const parsed = maspoConfigSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new InvalidConfigError(where, zodIssues(parsed.error));
   const c = parsed.data;
   const issues: ConfigIssue[] = [];
@@ -164,21 +187,24 @@ export function parseConfig(raw: unknown, where = 'config', nameHint?: string): 
     });
     issues.push(...validatePrompts(probe, s.prompts, 'system.prompts'));
   }
-  if (issues.length > 0) throw new InvalidConfigError(where, issues);
-
   const name = c.name ?? nameHint ?? 'maspo';
   const { benchmark: _b, benchmarks: _bs, ...rest } = c;
   const config: MaspoConfig = { ...rest, name, benchmarks, models };
-  // Build every benchmark's system now, so structural errors surface when the config is loaded.
+  // Build every benchmark's system now, so structural errors surface when the config is loaded (and
+  // together with the problems above, so one edit-and-retry fixes them all).
+  const structural = issues.some((i) => /^system\.(agents|output|prompts)$/.test(i.path));
   const seen = new Set<TaskType>();
-  for (const b of benchmarks) {
+  for (const b of structural ? [] : benchmarks) {
     const task = BENCHMARK_TASKS[b];
     if (seen.has(task)) continue;
     seen.add(task);
-    const system = systemFor(config, task, b);
-    const sysIssues = validateSystem(system, 'system');
-    if (sysIssues.length > 0) throw new InvalidConfigError(where, sysIssues);
+    const sysIssues = validateSystem(systemFor(config, task, b), 'system');
+    if (sysIssues.length > 0) {
+      issues.push(...sysIssues);
+      break;
+    }
   }
+  if (issues.length > 0) throw new InvalidConfigError(where, issues);
   return config;
 }
 
@@ -237,6 +263,7 @@ export async function loadConfig(file: string): Promise<MaspoConfig> {
     .replace(/\.config$/, '')
     .replace(/[^A-Za-z0-9._-]/g, '-');
   let raw: unknown;
+  let yamlText: string | undefined;
   if (TS_EXT.has(ext)) {
     let mod: { default?: unknown; config?: unknown };
     try {
@@ -277,13 +304,27 @@ export async function loadConfig(file: string): Promise<MaspoConfig> {
     }
     try {
       raw = yaml.load(text, { filename: file });
+      yamlText = text;
     } catch (err) {
       const e = err as yaml.YAMLException;
       const line = e.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
       throw new InvalidConfigError(file, [{ path: '', message: `not valid YAML${line}: ${e.reason}` }]);
     }
   }
-  const config = parseConfig(raw, file, nameHint);
+  let config: MaspoConfig;
+  try {
+    config = parseConfig(raw, file, nameHint);
+  } catch (err) {
+    if (!(err instanceof InvalidConfigError) || yamlText === undefined) throw err;
+    const text = yamlText;
+    throw new InvalidConfigError(
+      err.file,
+      err.issues.map((i) => {
+        const line = i.line ?? lineOfPath(text, i.at ?? i.path);
+        return line ? { ...i, line } : i;
+      }),
+    );
+  }
   config.file = path;
   // A relative data dir is relative to the config file, not to wherever the command runs.
   if (config.data.dir && !isAbsolute(config.data.dir))

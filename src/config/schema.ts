@@ -5,13 +5,39 @@ import { agentSchema, edgeSchema } from '../mas/schema.js';
 import { TOPOLOGIES } from '../mas/topologies.js';
 import { optimizeSettingsSchema } from '../optimize/config.js';
 
+/** Edit distance, for "did you mean" hints on misspelt names. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The message for a value outside a fixed list: the value, the closest name when near, the list. */
+export function oneOfMessage(what: string, input: unknown, names: readonly string[]): string {
+  if (input === undefined) return `is required. Fix: add it, one of: ${names.join(', ')}`;
+  const shown = typeof input === 'string' ? `"${input}"` : JSON.stringify(input);
+  const near =
+    typeof input === 'string'
+      ? names
+          .map((n) => ({ n, d: distance(input.toLowerCase(), n) }))
+          .filter((x) => x.d <= Math.max(2, Math.floor(x.n.length / 3)))
+          .sort((x, y) => x.d - y.d)[0]?.n
+      : undefined;
+  return `${shown} is not a known ${what}. Fix: ${near ? `did you mean "${near}"? ` : ''}use one of: ${names.join(', ')}`;
+}
+
 const benchmarkId = z.enum(BENCHMARK_IDS, {
-  error: () => `must be one of: ${BENCHMARK_IDS.join(', ')}`,
+  error: (iss) => oneOfMessage('benchmark', iss.input, BENCHMARK_IDS),
 });
 
 export const systemSectionSchema = z
   .object({
-    topology: z.enum(TOPOLOGIES, { error: () => `must be one of: ${TOPOLOGIES.join(', ')}` }),
+    topology: z.enum(TOPOLOGIES, { error: (iss) => oneOfMessage('topology', iss.input, TOPOLOGIES) }),
     /** sequential: solver → reflector pairs. */
     rounds: z.number().int().min(1).max(20).optional(),
     /** hierarchical: number of experts. */

@@ -56,11 +56,30 @@ export function templateProblems(
       fix: 'add {{context}} where their outputs go',
     });
   }
-  for (const u of r.unknown) {
+  // Only near-misses of the two names are errors (`{{qestion}}`, `{{Context}}`): other double-brace
+  // words such as LaTeX `\sqrt{{x}}` or a template the prompt shows as an example render as written.
+  for (const u of r.unknown.filter(nearMiss)) {
     out.push({
       message: `{{${u}}} is not a placeholder (only {{question}} and {{context}} are)`,
       fix: 'fix the spelling or remove it',
     });
   }
   return out;
+}
+
+/** Whether a double-brace word is probably a misspelt `question` or `context` (edit distance <= 3). */
+function nearMiss(word: string): boolean {
+  const w = word.toLowerCase();
+  return ['question', 'context'].some((n) => distance(w, n) <= 3);
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

@@ -39,6 +39,29 @@ describe('config errors name the file, the field and the fix', () => {
   it('YAML syntax error with its line', async () => {
     expect(await errorOf(`${F}/syntax-error.yaml.txt`)).toMatchSnapshot();
   });
+  it('duplicate agent id', async () => {
+    expect(await errorOf(`${F}/duplicate-id.yaml`)).toMatchSnapshot();
+  });
+  it('unknown output agent and bad model references fail at load, before any call', async () => {
+    const msg = await errorOf(`${F}/bad-output.yaml`);
+    expect(msg).toContain('models.judge (line 5): invalid model reference "gpt-4o"');
+    expect(msg).toContain('system.agents[0].model (line 12): invalid model reference "sim-small"');
+    // Reported together with the structural problem, so one edit fixes all three.
+    expect(msg).toContain(
+      'system.output (line 13): output agent "answerer" is not an agent. Fix: set it to one of: solver',
+    );
+    expect(msg).toMatchSnapshot();
+  });
+  it('unknown benchmark and topology: the value, the closest name and the list', async () => {
+    const msg = await errorOf(`${F}/typos.yaml`);
+    expect(msg).toContain(
+      'benchmark (line 2): "math-500" is not a known benchmark. Fix: did you mean "math500"?',
+    );
+    expect(msg).toContain(
+      'system.topology (line 6): "sequentail" is not a known topology. Fix: did you mean "sequential"?',
+    );
+    expect(msg).toMatchSnapshot();
+  });
   it('missing file', async () => {
     expect(await errorOf(`${F}/nope.yaml`)).toMatchSnapshot();
   });

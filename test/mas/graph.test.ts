@@ -9,7 +9,7 @@ import {
   topologicalOrder,
 } from '../../src/mas/graph.js';
 import { validateSystem } from '../../src/mas/schema.js';
-import { checkPlaceholders, renderPrompt } from '../../src/mas/template.js';
+import { checkPlaceholders, renderPrompt, templateProblems } from '../../src/mas/template.js';
 import { buildTopology } from '../../src/mas/topologies.js';
 import type { System } from '../../src/mas/types.js';
 
@@ -89,6 +89,30 @@ describe('templates', () => {
     expect(renderPrompt('{{question}}|{{context}}', { question: 'a {{context}} b', context: 'X' })).toBe(
       'a {{context}} b|X',
     );
+  });
+
+  it('renders LaTeX, code and non-placeholder double braces unchanged, in one pass', () => {
+    const t =
+      'Find \\frac{a}{b} for {x}; {{ not a placeholder }}; \\sqrt{{y}}; f = () => {}; {{{question}}}\n{{context}}';
+    const q = 'Is {{question}} or {{context}} here \\frac{1}{2}? $&';
+    expect(renderPrompt(t, { question: q, context: 'CTX {{question}}' })).toBe(
+      `Find \\frac{a}{b} for {x}; {{ not a placeholder }}; \\sqrt{{y}}; f = () => {}; {${q}}\nCTX {{question}}`,
+    );
+    // Only near-misses of the two names are errors; LaTeX-like double braces are fine.
+    expect(templateProblems(t, { hasPredecessors: true })).toEqual([]);
+    expect(
+      templateProblems('{{Question}} {{contxt}}', { hasPredecessors: true }).map((p) => p.message),
+    ).toEqual([
+      'the prompt has no {{question}} placeholder',
+      'the agent has upstream agents but its prompt has no {{context}} placeholder',
+      '{{Question}} is not a placeholder (only {{question}} and {{context}} are)',
+      '{{contxt}} is not a placeholder (only {{question}} and {{context}} are)',
+    ]);
+  });
+
+  it('a source agent may read {{context}}: it is empty there, not an error', () => {
+    expect(templateProblems('{{question}}\n{{context}}', { hasPredecessors: false })).toEqual([]);
+    expect(renderPrompt('{{question}}\n{{context}}', { question: 'Q', context: '' })).toBe('Q\n');
   });
 
   it('reports missing and unknown placeholders', () => {
