@@ -2,6 +2,7 @@ import { ApiError, type Content, GoogleGenAI } from '@google/genai';
 import { AbortedError, ProviderError } from './errors.js';
 import { isRetryableStatus, parseRetryAfter } from './openai.js';
 import { redactSecrets } from './secrets.js';
+import { providerSeed } from './seed.js';
 import type { FinishReason, Provider, ProviderCall, ProviderResult } from './types.js';
 
 export interface GeminiProviderOptions {
@@ -40,7 +41,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): Provider {
             ...(system.length ? { systemInstruction: system.join('\n\n') } : {}),
             temperature: request.temperature,
             ...(request.maxTokens !== undefined ? { maxOutputTokens: request.maxTokens } : {}),
-            ...(request.seed !== undefined ? { seed: request.seed } : {}),
+            ...(seedOf(request) !== undefined ? { seed: seedOf(request) } : {}),
             abortSignal: signal,
             httpOptions: {
               fetch: fetchWithHeaders,
@@ -88,3 +89,5 @@ function mapFinish(reason: string | undefined): FinishReason {
     return 'content_filter';
   return 'other';
 }
+
+const seedOf = (r: ProviderCall) => providerSeed(r.seed, r.sampleIndex);

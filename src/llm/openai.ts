@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { AbortedError, ProviderError } from './errors.js';
 import { createHttpFetch } from './http-fetch.js';
 import { redactSecrets } from './secrets.js';
+import { providerSeed } from './seed.js';
 import type { FinishReason, Provider, ProviderCall, ProviderResult } from './types.js';
 
 export interface OpenAiProviderOptions {
@@ -32,7 +33,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
             messages: request.messages,
             temperature: request.temperature,
             ...(request.maxTokens !== undefined ? { [options.maxTokensField]: request.maxTokens } : {}),
-            ...(request.seed !== undefined ? { seed: request.seed } : {}),
+            ...(seedOf(request) !== undefined ? { seed: seedOf(request) } : {}),
           },
           { signal },
         );
@@ -113,3 +114,5 @@ function toProviderError(err: unknown, name: string, signal: AbortSignal): Error
   // A body that is not JSON (a proxy's error page, a truncated stream) surfaces as a parse error.
   return new ProviderError(redactSecrets(`${name}: malformed response: ${message}`), { retryable: true });
 }
+
+const seedOf = (r: ProviderCall) => providerSeed(r.seed, r.sampleIndex);

@@ -107,6 +107,30 @@ describe('maspo sim serve (loopback OpenAI-compatible server)', () => {
     expect(reqs.length).toBeGreaterThan(20);
   });
 
+  it('sample indices reach the server (folded into the seed): samples differ over HTTP exactly as in process', async () => {
+    const { client } = sim();
+    const http = httpClient();
+    const texts: string[] = [];
+    for (const it of items('math500').slice(0, 10)) {
+      const content = renderPrompt(SEED_SOLVER, { question: it.question, context: '' });
+      for (const sampleIndex of [0, 1]) {
+        const base = {
+          role: 'agent' as const,
+          messages: [{ role: 'user' as const, content }],
+          temperature: 0.7,
+          seed: 1,
+          sampleIndex,
+        };
+        const local = await client.complete({ ...base, model: 'sim:sim-small' });
+        const remote = await http.complete({ ...base, model: `openai-compatible:sim-small@${server.url}` });
+        expect(remote.text).toBe(local.text);
+        texts.push(remote.text);
+      }
+    }
+    const pairsDiffering = texts.filter((t, i) => i % 2 === 1 && t !== texts[i - 1]).length;
+    expect(pairsDiffering).toBeGreaterThanOrEqual(8);
+  });
+
   it('lists models and labels replies simulated', async () => {
     const models = (await (await fetch(`${server.url}/models`)).json()) as { data: Array<{ id: string }> };
     expect(models.data.map((m) => m.id)).toEqual(['sim-small', 'sim-large']);

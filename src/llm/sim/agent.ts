@@ -1,6 +1,7 @@
 import { parseContext, stripContext } from '../../contracts/context.js';
 import type { Item, TaskType } from '../../datasets/types.js';
 import { hash32, Prng } from '../../util/prng.js';
+import { providerSeed } from '../seed.js';
 import type { ProviderCall } from '../types.js';
 import { codeOf, demoCall, hasDemoCall, injectBug, normalizeCode, withoutDemoCall } from './code.js';
 import {
@@ -37,7 +38,10 @@ export const logit = (p: number) => {
 
 /** The randomness of a request: nothing at temperature 0, else the temperature, seed and sample index. */
 export function nonceOf(call: Pick<ProviderCall, 'temperature' | 'seed' | 'sampleIndex'>): string {
-  return call.temperature > 0 ? `t${call.temperature}/s${call.seed ?? ''}/i${call.sampleIndex}` : 't0';
+  // The same folding the HTTP providers apply, so `maspo sim serve` samples exactly like the in-process sim.
+  return call.temperature > 0
+    ? `t${call.temperature}/s${providerSeed(call.seed, call.sampleIndex) ?? ''}`
+    : 't0';
 }
 
 /** The agent prompt as the executor renders it: the user messages, joined. */
