@@ -87,7 +87,7 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
   const onSigint = () =>
     controller.abort(
       new InterruptedError(
-        'interrupted (Ctrl-C); nothing was written for the unfinished benchmark. Re-run `maspo run` (cached calls are reused)',
+        `interrupted (Ctrl-C); nothing was written for the unfinished benchmark. Re-run \`maspo run\`${llm.cache.mode === 'off' ? '' : ' (the calls already made are reused from the cache)'}`,
       ),
     );
   const onExternal = () => controller.abort(opts.signal?.reason);

@@ -101,6 +101,34 @@ describe('maspo run', () => {
     expect(traces[0].records).toHaveLength(2);
   });
 
+  it.each([
+    ['aqua-hierarchical', 'aqua', 4],
+    ['agieval-math-sequential', 'agieval-math', 2],
+  ])('example %s runs with --limit 5 --cache off', async (name, benchmark, agents) => {
+    const out = tmp();
+    const r = await cli([
+      'run',
+      '-c',
+      `examples/${name}.yaml`,
+      '--limit',
+      '5',
+      '--cache',
+      'off',
+      '--out',
+      out,
+      '--data-dir',
+      dataDir,
+      '--no-progress',
+    ]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(res).toMatchObject({ benchmark, n: 5, errors: 0, simulated: true });
+    const traces = readFileSync(join(out, 'traces.jsonl'), 'utf8').trim().split('\n');
+    expect(traces).toHaveLength(5);
+    expect(JSON.parse(traces[0]!).records).toHaveLength(agents);
+  });
+
   it('applies --prompts overrides (a plain map or an artifact) and rejects bad ones', async () => {
     const out = tmp();
     const file = join(out, 'prompts.json');
