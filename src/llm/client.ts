@@ -26,6 +26,7 @@ export class MaspoLlmClient implements LlmClient {
   private readonly schedulers = new Map<string, EndpointScheduler>();
   private readonly providers = new Map<string, Promise<Provider>>();
   private readonly inFlight = new Map<string, Promise<ChatResponse>>();
+  private readonly readyProviders = new Map<string, Provider>();
   /** True once any response came from the simulated model. */
   simulated = false;
 
@@ -42,7 +43,10 @@ export class MaspoLlmClient implements LlmClient {
     const ref = parseModelRef(request.model);
     // Only the simulated model changes behaviour under the same name; real providers are never created
     // just to compute a key, so replaying a cache needs no API key.
-    const fingerprint = ref.kind === 'sim' ? (await this.provider(ref)).fingerprint : undefined;
+    const fingerprint =
+      ref.kind === 'sim'
+        ? (this.readyProviders.get(ref.endpoint) ?? (await this.provider(ref))).fingerprint
+        : undefined;
     const key = cacheKey(ref, request, fingerprint);
     // Identical requests in flight share one call, so concurrency never pays twice for the same answer.
     const pending = this.inFlight.get(key);
@@ -53,14 +57,19 @@ export class MaspoLlmClient implements LlmClient {
   }
 
   private async dispatch(ref: ModelRef, key: string, request: ChatRequest, options: CompleteOptions) {
-    const hit = await this.cache.get(key, () => describeRequest(ref, request, key));
+    // Fast paths without an await matter when thousands of calls are submitted at once: every await
+    // before the scheduler delays the first dispatch by one pass over all pending calls.
+    const hit =
+      this.cache.mode === 'off'
+        ? undefined
+        : await this.cache.get(key, () => describeRequest(ref, request, key));
     if (hit) {
       this.meter.record(request.role, ref.model, hit.usage, true);
       this.simulated ||= hit.simulated;
       return { ...hit, latencyMs: 0, cached: true } satisfies ChatResponse;
     }
     this.meter.check(request.role);
-    const provider = await this.provider(ref);
+    const provider = this.readyProviders.get(ref.endpoint) ?? (await this.provider(ref));
     const scheduler = this.scheduler(ref);
     const started = performance.now();
     const estimatedTokens = Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4);
@@ -143,7 +152,10 @@ export class MaspoLlmClient implements LlmClient {
   private provider(ref: ModelRef): Promise<Provider> {
     let p = this.providers.get(ref.endpoint);
     if (!p) {
-      p = this.createProvider(ref);
+      p = this.createProvider(ref).then((provider) => {
+        this.readyProviders.set(ref.endpoint, provider);
+        return provider;
+      });
       this.providers.set(ref.endpoint, p);
     }
     return p;

@@ -78,11 +78,15 @@ export class EndpointScheduler {
     const attempts = this.limits.maxRetries + 1;
     for (let i = 0; i < attempts; i++) {
       if (signal?.aborted) throw new AbortedError();
-      await this.acquire(signal);
+      if (this.active < this.limits.maxConcurrency && this.waiting.length === 0) this.take();
+      else await this.acquire(signal);
       let result: T;
       try {
-        await this.waitForRate(options.estimatedTokens ?? 0, signal);
-        this.requestTimes.push(Date.now());
+        const { requestsPerMinute: rpm, tokensPerMinute: tpm } = this.limits;
+        if (rpm !== undefined || tpm !== undefined) {
+          await this.waitForRate(options.estimatedTokens ?? 0, signal);
+        }
+        if (rpm !== undefined) this.requestTimes.push(Date.now());
         result = await this.withTimeout(attempt, i, signal);
       } catch (err) {
         this.release();
@@ -95,7 +99,8 @@ export class EndpointScheduler {
         continue;
       }
       this.release();
-      if (options.tokensOf) this.tokenLog.push({ at: Date.now(), tokens: options.tokensOf(result) });
+      if (options.tokensOf && this.limits.tokensPerMinute !== undefined)
+        this.tokenLog.push({ at: Date.now(), tokens: options.tokensOf(result) });
       return result;
     }
     if ((last instanceof LlmError && !last.retryable) || attempts === 1) throw last;
@@ -149,6 +154,10 @@ export class EndpointScheduler {
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     }
+    this.take();
+  }
+
+  private take(): void {
     this.active++;
     this.peakConcurrency = Math.max(this.peakConcurrency, this.active);
   }
