@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
 
 /**
  * A `fetch` for the provider SDKs built on node:http(s) with keep-alive agents. Node 20's built-in fetch
@@ -27,13 +26,20 @@ export function createHttpFetch(maxSockets = 256): typeof fetch {
         url,
         { method: init.method ?? 'GET', headers, agent, ...(init.signal ? { signal: init.signal } : {}) },
         (res) => {
-          const out = new Headers();
-          for (const [key, value] of Object.entries(res.headers)) {
-            if (value !== undefined) out.set(key, Array.isArray(value) ? value.join(', ') : value);
-          }
-          const status = res.statusCode ?? 0;
-          const body = status === 204 || status === 304 ? null : (Readable.toWeb(res) as ReadableStream);
-          resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers: out }));
+          // Buffered, not a web stream: the JSON bodies are small and Readable.toWeb costs more than the read.
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('aborted', () => reject(new Error('the response was cut off')));
+          res.on('end', () => {
+            const out = new Headers();
+            for (const [key, value] of Object.entries(res.headers)) {
+              if (value !== undefined) out.set(key, Array.isArray(value) ? value.join(', ') : value);
+            }
+            const status = res.statusCode ?? 0;
+            const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+            resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers: out }));
+          });
         },
       );
       request.on('error', reject);

@@ -40,7 +40,7 @@ export const logit = (p: number) => {
 export function nonceOf(call: Pick<ProviderCall, 'temperature' | 'seed' | 'sampleIndex'>): string {
   // The same folding the HTTP providers apply, so `maspo sim serve` samples exactly like the in-process sim.
   return call.temperature > 0
-    ? `t${call.temperature}/s${providerSeed(call.seed, call.sampleIndex) ?? ''}`
+    ? `t${call.temperature}/s${providerSeed(call.seed, call.sampleIndex) ?? ''}/i0` // /i0: sample-0 draws as before
     : 't0';
 }
 
