@@ -110,7 +110,9 @@ describe('misalignment', () => {
     console.log(
       `simulated model: local judge prefers unmarked on ${prefersUnmarked}/100, of which final fails ${prefersUnmarkedAndFails}`,
     );
-    expect(prefersUnmarked).toBeGreaterThan(50);
+    // A measurable share, not a majority: a local judge that nearly always preferred the unmarked style
+    // would make the beneficial directive unreachable for any joint reward (bench/optimize-seeds.bench.ts).
+    expect(prefersUnmarked).toBeGreaterThanOrEqual(30);
     expect(prefersUnmarkedAndFails).toBeGreaterThanOrEqual(20);
   });
 });
