@@ -27,7 +27,10 @@ async function sweep(label: string, overrides: Record<string, number>): Promise<
   const base = await loadConfig(resolve(import.meta.dirname, '../examples/math500-sequential.yaml'));
   const test = await loadSplit('math500', 'test', { dataDir });
   const dir = mkdtempSync(join(tmpdir(), 'maspo-seeds-'));
-  const client = createLlmClient({ cache: { mode: 'off', dir: join(dir, 'cache') }, sim: { dataDir, ...(process.env.MASPO_SIM_WORLD ? { worldPath: process.env.MASPO_SIM_WORLD } : {}) } });
+  const client = createLlmClient({
+    cache: { mode: 'off', dir: join(dir, 'cache') },
+    sim: { dataDir, ...(process.env.MASPO_SIM_WORLD ? { worldPath: process.env.MASPO_SIM_WORLD } : {}) },
+  });
   const rows: Array<{ seed: number; before: number; after: number; lo: number; hi: number; p: number }> = [];
   for (let seed = 1; seed <= 10; seed++) {
     const config = {
