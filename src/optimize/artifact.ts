@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Item } from '../datasets/types.js';
+import { simWorldFingerprint } from '../llm/sim/index.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { hashValue } from '../util/hash.js';
 
@@ -99,10 +100,21 @@ export interface ArtifactHashes {
  * optimize settings, seed, benchmarks), not operational settings (cache dir, concurrency limits, budgets).
  */
 export function artifactHashes(
-  config: { seed?: number; system?: unknown; optimize?: unknown; benchmarks?: unknown; benchmark?: unknown },
+  config: {
+    seed?: number;
+    system?: unknown;
+    optimize?: unknown;
+    benchmarks?: unknown;
+    benchmark?: unknown;
+    llm?: { sim?: { worldPath?: string | undefined } | undefined } | undefined;
+  },
   items: readonly Pick<Item, 'id' | 'question' | 'gold'>[],
   models: { agent: string; optimizer: string; judge: string },
 ): ArtifactHashes {
+  // A simulated model's behaviour is its world and code, not its name: prompts optimized on another
+  // version of the simulated world are stale.
+  const usesSim = Object.values(models).some((m) => m.startsWith('sim:'));
+  const sim = usesSim ? simWorldFingerprint(config.llm?.sim?.worldPath) : undefined;
   const { concurrency: _c, ...optimize } = (config.optimize ?? {}) as Record<string, unknown>;
   return {
     config: hashValue({
@@ -112,7 +124,7 @@ export function artifactHashes(
       benchmarks: config.benchmarks ?? config.benchmark,
     }),
     dataset: hashValue(items.map((i) => [i.id, i.question, i.gold])),
-    models: hashValue(models),
+    models: hashValue(sim ? { models, sim } : models),
   };
 }
 

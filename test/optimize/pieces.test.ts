@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJudgeRequest } from '../../src/contracts/judge.js';
 import { formatProposal, parseProposalRequest } from '../../src/contracts/proposal.js';
+import { DEFAULT_WORLD_PATH } from '../../src/llm/sim/index.js';
 import type { ChatRequest, ChatResponse, LlmClient } from '../../src/llm/types.js';
 import { artifactHashes, isStale, promptArtifactSchema } from '../../src/optimize/artifact.js';
 import { childNode, dedupeCandidates, seedNode, selectBeam } from '../../src/optimize/beam.js';
@@ -332,6 +336,17 @@ describe('calls, validation decision and staleness', () => {
       { ...models, judge: 'x' },
     );
     expect(isStale({ hashes: h }, h3).reasons).toHaveLength(2);
+    // A simulated model's world is part of what the prompts were optimized for.
+    const sim = { agent: 'sim:sim-small', optimizer: 'sim:sim-small', judge: 'sim:sim-small' };
+    const world = join(mkdtempSync(join(tmpdir(), 'maspo-world-')), 'w.yaml');
+    writeFileSync(
+      world,
+      readFileSync(DEFAULT_WORLD_PATH, 'utf8').replace(/accuracy: 0\.85/, 'accuracy: 0.9'),
+    );
+    const onDefault = artifactHashes({ seed: 1 }, items, sim);
+    expect(artifactHashes({ seed: 1 }, items, sim)).toEqual(onDefault);
+    const onOther = artifactHashes({ seed: 1, llm: { sim: { worldPath: world } } }, items, sim);
+    expect(isStale({ hashes: onDefault }, onOther).reasons).toEqual([expect.stringMatching(/models/)]);
     // Concurrency does not change results, so it does not make an artifact stale.
     expect(
       artifactHashes(

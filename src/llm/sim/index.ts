@@ -90,12 +90,17 @@ async function loadItems(dataDir: string | undefined): Promise<Item[]> {
  * A hash of the simulated model's own code and of the world in force: part of every cache key for `sim:`
  * models, so recalibrating the sim never replays answers the previous version gave.
  */
-function simFingerprint(world: World): string {
+export function simFingerprint(world: World): string {
   const dir = dirname(fileURLToPath(import.meta.url));
   const files = readdirSync(dir)
     .filter((f) => /\.(ts|js|mjs|yaml)$/.test(f) && !f.endsWith('.d.ts'))
     .sort();
   return hashValue({ world, code: files.map((f) => [f, sha256(readFileSync(join(dir, f), 'utf8'))]) });
+}
+
+/** The fingerprint of the simulated world a config uses (its `llm.sim.worldPath`, else the default world). */
+export function simWorldFingerprint(worldPath?: string): string {
+  return simFingerprint(loadWorld(worldPath));
 }
 
 /** The simulated model as a provider: answers agent, judge and optimizer calls from the messages alone. */
