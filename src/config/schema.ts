@@ -1,21 +1,10 @@
+import { distance as editDistance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { BENCHMARK_IDS } from '../datasets/types.js';
 import { llmSettingsSchema } from '../llm/config.js';
 import { agentSchema, edgeSchema } from '../mas/schema.js';
 import { TOPOLOGIES } from '../mas/topologies.js';
 import { optimizeSettingsSchema } from '../optimize/config.js';
-
-/** Edit distance, for "did you mean" hints on misspelt names. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 /** The message for a value outside a fixed list: the value, the closest name when near, the list. */
 export function oneOfMessage(what: string, input: unknown, names: readonly string[]): string {
@@ -24,7 +13,7 @@ export function oneOfMessage(what: string, input: unknown, names: readonly strin
   const near =
     typeof input === 'string'
       ? names
-          .map((n) => ({ n, d: distance(input.toLowerCase(), n) }))
+          .map((n) => ({ n, d: editDistance(input.toLowerCase(), n) }))
           .filter((x) => x.d <= Math.max(2, Math.floor(x.n.length / 3)))
           .sort((x, y) => x.d - y.d)[0]?.n
       : undefined;

@@ -1,3 +1,5 @@
+import { distance as editDistance } from 'fastest-levenshtein';
+
 /**
  * Prompt templates. The only placeholders are `{{question}}` and `{{context}}` (whitespace inside the
  * braces is allowed: `{{ question }}`). Everything else is literal text, so LaTeX (`\frac{a}{b}`), code
@@ -70,16 +72,5 @@ export function templateProblems(
 /** Whether a double-brace word is probably a misspelt `question` or `context` (edit distance <= 3). */
 function nearMiss(word: string): boolean {
   const w = word.toLowerCase();
-  return ['question', 'context'].some((n) => distance(w, n) <= 3);
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
+  return ['question', 'context'].some((n) => editDistance(w, n) <= 3);
 }
