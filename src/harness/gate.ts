@@ -118,46 +118,42 @@ export function evaluateGate(
       } else {
         const bAcc = baseCorrect / n;
         const nAcc = nowCorrect / n;
-        const pAcc = mcnemarOneSidedWorse(accB, accC);
+        const accuracy = pairedCheck(s.benchmark, n, o, failures, notes, {
+          metric: 'accuracy',
+          label: 'accuracy',
+          before: bAcc,
+          now: nAcc,
+          worsened: accB,
+          improved: accC,
+          worsenedLabel: 'newly wrong',
+          improvedLabel: 'newly right',
+          worsening: bAcc - nAcc,
+          change: 'drop',
+          tolerance: o.accuracyTolerance,
+        });
         cmp.baselineAccuracy = bAcc;
         cmp.accuracyDelta = nAcc - bAcc;
-        cmp.accuracyP = pAcc;
-        const drop = bAcc - nAcc;
-        if (pAcc < o.alpha && drop > o.accuracyTolerance) {
-          failures.push({
-            benchmark: s.benchmark,
-            metric: 'accuracy',
-            baseline: bAcc,
-            now: nAcc,
-            test: `exact McNemar one-sided p=${fmtP(pAcc)} < α=${o.alpha} on ${n} paired items (${accB} newly wrong, ${accC} newly right), drop ${pt(-drop)} beyond tolerance ${pt(o.accuracyTolerance).slice(1)}`,
-          });
-        } else if (drop > o.accuracyTolerance) {
-          notes.push(
-            `${s.benchmark}: accuracy ${pct(bAcc)} → ${pct(nAcc)} is not significant (p=${fmtP(pAcc)} ≥ α=${o.alpha}); passes as noise`,
-          );
-        } else if (nAcc > bAcc) {
+        cmp.accuracyP = accuracy;
+        if (bAcc - nAcc <= o.accuracyTolerance && nAcc > bAcc) {
           notes.push(`${s.benchmark}: accuracy improved ${pct(bAcc)} → ${pct(nAcc)} on ${n} paired items`);
         }
         const bMis = baseMis / n;
         const nMis = nowMis / n;
-        const pMis = mcnemarOneSidedWorse(misB, misC);
         cmp.baselineMisalignmentRate = bMis;
         cmp.misalignmentDelta = nMis - bMis;
-        cmp.misalignmentP = pMis;
-        const rise = nMis - bMis;
-        if (pMis < o.alpha && rise > o.misalignmentTolerance) {
-          failures.push({
-            benchmark: s.benchmark,
-            metric: 'misalignmentRate',
-            baseline: bMis,
-            now: nMis,
-            test: `exact McNemar one-sided p=${fmtP(pMis)} < α=${o.alpha} on ${n} paired items (${misB} newly misaligned, ${misC} newly aligned), rise ${pt(rise)} beyond tolerance ${pt(o.misalignmentTolerance).slice(1)}`,
-          });
-        } else if (rise > o.misalignmentTolerance) {
-          notes.push(
-            `${s.benchmark}: misalignment ${pct(bMis)} → ${pct(nMis)} is not significant (p=${fmtP(pMis)}); passes as noise`,
-          );
-        }
+        cmp.misalignmentP = pairedCheck(s.benchmark, n, o, failures, notes, {
+          metric: 'misalignmentRate',
+          label: 'misalignment',
+          before: bMis,
+          now: nMis,
+          worsened: misB,
+          improved: misC,
+          worsenedLabel: 'newly misaligned',
+          improvedLabel: 'newly aligned',
+          worsening: nMis - bMis,
+          change: 'rise',
+          tolerance: o.misalignmentTolerance,
+        });
       }
     }
     const maxErr = limits.maxErrorRate ?? o.maxErrorRate;
@@ -213,4 +209,49 @@ export function formatVerdict(v: GateVerdict): string[] {
     `maspo gate: FAILED (${v.failures.length} failing metric(s))`,
     ...v.failures.map((f) => `  ${formatFailure(f)}`),
   ];
+}
+
+interface PairedMetric {
+  metric: GateFailure['metric'];
+  label: string;
+  before: number;
+  now: number;
+  /** Paired items that got worse (right → wrong, aligned → misaligned) and better. */
+  worsened: number;
+  improved: number;
+  worsenedLabel: string;
+  improvedLabel: string;
+  /** How much worse the metric got (positive = worse). */
+  worsening: number;
+  change: 'drop' | 'rise';
+  tolerance: number;
+}
+
+/**
+ * One paired regression check: fails only when the exact one-sided McNemar test is significant AND the
+ * change is beyond the tolerance; a large but insignificant change is noted as noise. Returns the p-value.
+ */
+function pairedCheck(
+  benchmark: string,
+  n: number,
+  o: { alpha: number },
+  failures: GateFailure[],
+  notes: string[],
+  m: PairedMetric,
+): number {
+  const p = mcnemarOneSidedWorse(m.worsened, m.improved);
+  if (p < o.alpha && m.worsening > m.tolerance) {
+    failures.push({
+      benchmark,
+      metric: m.metric,
+      baseline: m.before,
+      now: m.now,
+      test: `exact McNemar one-sided p=${fmtP(p)} < α=${o.alpha} on ${n} paired items (${m.worsened} ${m.worsenedLabel}, ${m.improved} ${m.improvedLabel}), ${m.change} ${pt(m.now - m.before)} beyond tolerance ${pt(m.tolerance).slice(1)}`,
+    });
+  } else if (m.worsening > m.tolerance) {
+    notes.push(
+      `${benchmark}: ${m.label} ${pct(m.before)} → ${pct(m.now)} is not significant (p=${fmtP(p)} ≥ α=${o.alpha}); passes as noise`,
+    );
+  }
+  return p;
 }
