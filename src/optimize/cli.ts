@@ -5,8 +5,8 @@ import { InterruptedError } from '../llm/errors.js';
 import { type OptimizeResult, optimize, ResumeError } from './index.js';
 import type { ProgressInfo } from './search.js';
 
-/** The body of `maspo optimize` (kept out of the command module so `--help` stays fast). */
-export async function runOptimizeCommand(flags: {
+/** The flags of `maspo optimize`. */
+export interface OptimizeFlags {
   config: string;
   resume?: boolean | string;
   dryRun?: boolean;
@@ -15,7 +15,10 @@ export async function runOptimizeCommand(flags: {
   runsDir?: string;
   benchmark?: string;
   progress?: boolean;
-}): Promise<OptimizeResult> {
+}
+
+/** The body of `maspo optimize` (kept out of the command module so `--help` stays fast). */
+export async function runOptimizeCommand(flags: OptimizeFlags): Promise<OptimizeResult> {
   if (!existsSync(flags.config))
     throw new UsageError(
       `${flags.config}: config file not found. Fix: pass --config <file>, e.g. examples/math500-sequential.yaml`,

@@ -1,16 +1,6 @@
 import type { Command } from 'commander';
+import type { OptimizeFlags } from '../../optimize/cli.js';
 import { UsageError } from '../errors.js';
-
-interface OptimizeFlags {
-  config?: string;
-  resume?: boolean | string;
-  dryRun?: boolean;
-  json?: boolean;
-  out?: string;
-  runsDir?: string;
-  benchmark?: string;
-  progress?: boolean;
-}
 
 export function registerOptimize(program: Command): void {
   program
@@ -33,6 +23,6 @@ export function registerOptimize(program: Command): void {
       if (flags.json && !flags.dryRun) throw new UsageError('--json is only meaningful with --dry-run');
       if (flags.dryRun && flags.resume) throw new UsageError('--dry-run and --resume cannot be combined');
       const { runOptimizeCommand } = await import('../../optimize/cli.js');
-      await runOptimizeCommand(flags as Required<Pick<OptimizeFlags, 'config'>> & OptimizeFlags);
+      await runOptimizeCommand(flags);
     });
 }
