@@ -101,6 +101,8 @@ export function verifyData(dataDir: string, opts: VerifyOptions = {}): VerifyRep
   const statuses = new Map<string, FileStatus>();
   const files = DATA_FILES.filter((f) => (f.benchmark ? wanted.has(f.benchmark) : !opts.benchmarks));
   for (const f of files) statuses.set(f.path, fileStatus(dataDir, f));
+  const reportMissing = (f: DataFile, detail = 'file not found') =>
+    report.problems.push({ path: f.path, reason: 'missing', detail, fix: fixFor(f, dataDir) });
 
   for (const f of files) {
     const st = statuses.get(f.path)!;
@@ -124,27 +126,10 @@ export function verifyData(dataDir: string, opts: VerifyOptions = {}): VerifyRep
       }
       continue;
     }
-    // Missing.
-    const isGpqaCopy = f.benchmark === 'gpqa-diamond';
-    if (f.role === 'primary' && !isGpqaCopy) {
-      report.problems.push({
-        path: f.path,
-        reason: 'missing',
-        detail: 'file not found',
-        fix: fixFor(f, dataDir),
-      });
-    } else if (isGpqaCopy) {
-      // handled below: any one GPQA copy is enough
-    } else if (opts.all) {
-      report.problems.push({
-        path: f.path,
-        reason: 'missing',
-        detail: 'file not found',
-        fix: fixFor(f, dataDir),
-      });
-    } else {
-      report.missingOptional.push(f.path);
-    }
+    // Missing. Any one GPQA copy is enough: handled below.
+    if (f.benchmark === 'gpqa-diamond') continue;
+    if (f.role === 'primary' || opts.all) reportMissing(f);
+    else report.missingOptional.push(f.path);
   }
 
   if (wanted.has('gpqa-diamond')) {
@@ -152,26 +137,13 @@ export function verifyData(dataDir: string, opts: VerifyOptions = {}): VerifyRep
     const present = copies.filter((f) => statuses.get(f.path)?.present);
     const primary = copies.find((f) => f.role === 'primary')!;
     if (present.length === 0) {
-      report.problems.push({
-        path: primary.path,
-        reason: 'missing',
-        detail: `no GPQA-Diamond copy found (any of ${copies.map((c) => c.path).join(', ')})`,
-        fix: fixFor(primary, dataDir),
-      });
+      reportMissing(primary, `no GPQA-Diamond copy found (any of ${copies.map((c) => c.path).join(', ')})`);
     } else {
       for (const f of copies) {
         // an extracted CSV is only an alternative to the zip, never expected
         if (statuses.get(f.path)?.present || !f.source) continue;
-        if (opts.all && f.source) {
-          report.problems.push({
-            path: f.path,
-            reason: 'missing',
-            detail: 'file not found',
-            fix: fixFor(f, dataDir),
-          });
-        } else {
-          report.missingOptional.push(f.path);
-        }
+        if (opts.all) reportMissing(f);
+        else report.missingOptional.push(f.path);
       }
       if (!statuses.get(primary.path)?.present) {
         report.notes.push(
