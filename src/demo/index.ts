@@ -11,6 +11,7 @@ import { InterruptedError } from '../llm/errors.js';
 import { formatReport } from '../optimize/cli.js';
 import { optimize } from '../optimize/index.js';
 import type { ProgressInfo } from '../optimize/search.js';
+import { percent } from '../util/format.js';
 
 /** The package root: the demo's suites, config and baseline ship with maspo. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -108,7 +109,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
     log,
   });
   if (outcome.run) {
-    const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(6);
+    const pct = (x: number) => percent(x).padStart(6);
     log('');
     log('      benchmark      n   accuracy (95% CI)        misalignment  errors   (simulated model)');
     for (const b of outcome.run.benchmarks) {

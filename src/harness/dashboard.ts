@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { percent as pct } from '../util/format.js';
 import { appliesTo, promptDiff } from './markdown.js';
 import type { OptimizationCurvePoint, RunRecord } from './types.js';
 
@@ -16,7 +17,6 @@ const COLORS = ['#0969da', '#cf222e', '#1a7f37', '#8250df', '#bf8700', '#1b7c83'
 
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 interface Series {
   name: string;

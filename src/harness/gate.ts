@@ -1,4 +1,5 @@
 import { mcnemarOneSidedWorse } from '../stats/index.js';
+import { percent as pct } from '../util/format.js';
 import type {
   Baseline,
   BenchmarkComparison,
@@ -28,7 +29,6 @@ export const DEFAULT_GATE = {
   maxErrorRate: 0.05,
 };
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const pt = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} pt`;
 const fmtP = (p: number) => (p < 0.0001 ? p.toExponential(1) : p.toFixed(4));
 

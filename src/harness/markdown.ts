@@ -1,4 +1,5 @@
 import { diffLines } from 'diff';
+import { percent as pct } from '../util/format.js';
 import { formatFailure } from './gate.js';
 import type { Baseline, GateVerdict, RunRecord } from './types.js';
 
@@ -7,7 +8,6 @@ export const MAX_COMMENT_CHARS = 60_000;
 /** Marker that lets a workflow find and update its own sticky comment. */
 export const STICKY_MARKER = '<!-- maspo-eval-summary -->';
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const signedPt = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(100 * x).toFixed(1)} pt`;
 const int = (x: number) => x.toLocaleString('en-US');
 const usd = (x: number) => `$${x < 0.01 && x > 0 ? x.toFixed(4) : x.toFixed(2)}`;

@@ -5,6 +5,7 @@ import type { BenchmarkId, Item, Split } from '../datasets/types.js';
 import { BudgetExhaustedError, type UsageReport } from '../llm/budget.js';
 import type { LlmClient } from '../llm/types.js';
 import type { Scorer } from '../tasks/types.js';
+import { percent as pct } from '../util/format.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { type EvaluateOptions, evaluateSystem, type ItemResult, type RunResults } from './evaluate.js';
 import type { PromptMap, System, Trace } from './types.js';
@@ -70,7 +71,6 @@ export async function writeRunOutputs(
   await writeFileAtomic(join(dir, 'traces.jsonl'), traces.map((t) => `${JSON.stringify(t)}\n`).join(''));
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const kTok = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(1)}k` : String(n));
 
 /** The human summary `maspo run` prints. */
