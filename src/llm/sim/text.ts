@@ -1,4 +1,5 @@
 import type { Item, TaskType } from '../../datasets/types.js';
+import { matchBrace } from '../../tasks/math-normalize.js';
 import type { Prng } from '../../util/prng.js';
 
 /**
@@ -89,18 +90,14 @@ export function stateAnswer(
 
 /** The last `\boxed{…}` (balanced braces) in a text. */
 export function lastBoxed(text: string): string | null {
-  let at = text.lastIndexOf('\\boxed{');
-  while (at >= 0) {
-    let depth = 0;
-    for (let i = at + 6; i < text.length; i++) {
-      const c = text[i];
-      if (c === '{') depth++;
-      else if (c === '}') {
-        depth--;
-        if (depth === 0) return text.slice(at + 7, i);
-      }
-    }
-    at = text.lastIndexOf('\\boxed{', at - 1);
+  // (at 0, lastIndexOf(…, -1) would find index 0 again: stop there)
+  for (
+    let at = text.lastIndexOf('\\boxed{');
+    at >= 0;
+    at = at > 0 ? text.lastIndexOf('\\boxed{', at - 1) : -1
+  ) {
+    const end = matchBrace(text, at + 6);
+    if (end >= 0) return text.slice(at + 7, end);
   }
   return null;
 }
