@@ -2,12 +2,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../cli/errors.js';
+import { abortOnCtrlC } from '../cli/interrupt.js';
 import { loadConfig } from '../config/index.js';
 import { resolveDataDir } from '../datasets/index.js';
 import { formatVerdict } from '../harness/gate.js';
 import { runEval } from '../harness/run.js';
 import { createLlmClient } from '../llm/client.js';
-import { InterruptedError } from '../llm/errors.js';
 import { formatReport } from '../optimize/cli.js';
 import { optimize } from '../optimize/index.js';
 import type { ProgressInfo } from '../optimize/search.js';
@@ -73,21 +73,19 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
     `[1/3] optimize: MASPO on a ${config.benchmarks[0]} train slice (${config.system.topology} system, small budget)`,
   );
   const progress = stepLogger(log, o.progress !== false);
-  const controller = new AbortController();
-  const onSigint = () => controller.abort(new InterruptedError('interrupted (Ctrl-C)'));
-  process.once('SIGINT', onSigint);
+  const ctrlC = abortOnCtrlC('interrupted (Ctrl-C)');
   try {
     const result = await optimize(config, {
       client,
       out: promptsFile,
       runsDir: resolve(out, 'runs'),
       dataDir,
-      signal: controller.signal,
+      signal: ctrlC.signal,
       onProgress: progress,
     });
     log(formatReport(result, client.usage()).trimEnd());
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    ctrlC.dispose();
   }
   log(`      prompts written to ${show(promptsFile)} (${elapsed()})`);
 

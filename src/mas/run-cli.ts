@@ -1,12 +1,12 @@
-import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { positiveInt, type RunFlags } from '../cli/commands/run.js';
 import { UsageError } from '../cli/errors.js';
+import { abortOnCtrlC } from '../cli/interrupt.js';
 import { buildSystem, loadConfig } from '../config/index.js';
 import type { BenchmarkId, Split } from '../datasets/types.js';
 import { createLlmClient } from '../llm/client.js';
-import { InterruptedError, isAbort } from '../llm/errors.js';
+import { isAbort } from '../llm/errors.js';
 import type { Scorer } from '../tasks/types.js';
 import { formatRunSummary, runBenchmark, writeRunOutputs } from './run.js';
 import { validatePrompts } from './schema.js';
@@ -81,32 +81,20 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
     ...(cacheMode ? { cache: { ...config.llm.cache, mode: cacheMode as 'off' } } : {}),
   };
 
-  const controller = new AbortController();
-  // Every call in flight listens on this signal (16 items × agents × samples): no leak, so no warning.
-  setMaxListeners(0, controller.signal);
-  const onSigint = () =>
-    controller.abort(
-      new InterruptedError(
-        `interrupted (Ctrl-C); nothing was written for the unfinished benchmark. Re-run \`maspo run\`${llm.cache.mode === 'off' ? '' : ' (the calls already made are reused from the cache)'}`,
-      ),
-    );
-  const onExternal = () => controller.abort(opts.signal?.reason);
-  if (opts.signal?.aborted) onExternal();
-  opts.signal?.addEventListener('abort', onExternal, { once: true });
-  process.once('SIGINT', onSigint);
+  const ctrlC = abortOnCtrlC(
+    `interrupted (Ctrl-C); nothing was written for the unfinished benchmark. Re-run \`maspo run\`${llm.cache.mode === 'off' ? '' : ' (the calls already made are reused from the cache)'}`,
+    opts.signal,
+  );
   try {
     for (const benchmark of benchmarks) {
       await runOne(benchmark);
     }
   } catch (err) {
     // Whatever layer noticed the abort first, report the reason (e.g. the Ctrl-C message), not a stack.
-    if (controller.signal.aborted && isAbort(err) && isAbort(controller.signal.reason)) {
-      throw controller.signal.reason;
-    }
+    if (ctrlC.signal.aborted && isAbort(err) && isAbort(ctrlC.signal.reason)) throw ctrlC.signal.reason;
     throw err;
   } finally {
-    process.removeListener('SIGINT', onSigint);
-    opts.signal?.removeEventListener('abort', onExternal);
+    ctrlC.dispose();
   }
 
   async function runOne(benchmark: BenchmarkId): Promise<void> {
@@ -136,7 +124,7 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
         scorer,
         ...(prompts ? { prompts, promptsFile: resolve(flags.prompts!) } : {}),
         ...(concurrency ? { concurrency } : {}),
-        signal: controller.signal,
+        signal: ctrlC.signal,
         onProgress: (done, _total, r) => bar?.update(done, Boolean(r.error)),
       });
       bar?.stop();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../cli/errors.js';
+import { abortOnCtrlC } from '../cli/interrupt.js';
 import type { BenchmarkId } from '../datasets/types.js';
-import { InterruptedError } from '../llm/errors.js';
 import { type OptimizeResult, optimize, ResumeError } from './index.js';
 import type { ProgressInfo } from './search.js';
 
@@ -37,10 +37,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<Optimize
   }
   const { createLlmClient } = await import('../llm/client.js');
   const client = createLlmClient(config.llm);
-  const controller = new AbortController();
-  const onSigint = () =>
-    controller.abort(new InterruptedError('interrupted (Ctrl-C); continue with `maspo optimize --resume`'));
-  process.once('SIGINT', onSigint);
+  const ctrlC = abortOnCtrlC('interrupted (Ctrl-C); continue with `maspo optimize --resume`');
   const bar = await progressBar(flags.progress !== false && !flags.dryRun && process.stderr.isTTY === true);
   let result: OptimizeResult;
   try {
@@ -51,7 +48,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<Optimize
       ...(flags.out ? { out: flags.out } : {}),
       ...(flags.runsDir ? { runsDir: flags.runsDir } : {}),
       ...(flags.benchmark ? { benchmark: flags.benchmark as BenchmarkId } : {}),
-      signal: controller.signal,
+      signal: ctrlC.signal,
       onProgress: (p) => bar.update(p, client.usage().total.usd),
     });
   } catch (err) {
@@ -59,7 +56,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<Optimize
     throw err;
   } finally {
     bar.stop();
-    process.removeListener('SIGINT', onSigint);
+    ctrlC.dispose();
   }
   if (result.dryRun) {
     const d = result.dryRun;
