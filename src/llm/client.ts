@@ -1,7 +1,7 @@
 import { Meter, type UsageReport } from './budget.js';
 import { cacheKey, describeRequest, ResponseCache } from './cache.js';
 import { type LlmSettings, type LlmSettingsInput, parseLlmSettings } from './config.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, LlmError } from './errors.js';
 import { createGeminiProvider } from './gemini.js';
 import { type ModelRef, parseModelRef } from './model-ref.js';
 import { createOpenAiProvider } from './openai.js';
@@ -103,7 +103,16 @@ export class MaspoLlmClient implements LlmClient {
       } satisfies ChatResponse;
     } catch (err) {
       this.meter.recordError(request.role, ref.model);
-      if (err instanceof Error) err.message = redactSecrets(err.message);
+      if (!(err instanceof Error)) throw err;
+      const clean = redactSecrets(err.message);
+      // Only touch messages that hold a secret: some errors (a DOMException abort reason) have read-only ones.
+      if (clean !== err.message) {
+        try {
+          err.message = clean;
+        } catch {
+          throw new LlmError(clean, { retryable: false });
+        }
+      }
       throw err;
     }
   }

@@ -81,6 +81,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * What to throw when `signal` has aborted: its reason when that is an Error (the user's InterruptedError
+ * with its message, a TimeoutError), else an AbortedError.
+ */
+export function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new AbortedError();
+}
+
 export function isAbort(err: unknown): boolean {
   return err instanceof AbortedError || (err instanceof Error && err.name === 'AbortError');
 }

@@ -1,5 +1,5 @@
 import { ApiError, type Content, GoogleGenAI } from '@google/genai';
-import { AbortedError, ProviderError } from './errors.js';
+import { abortError, ProviderError } from './errors.js';
 import { isRetryableStatus, parseRetryAfter } from './openai.js';
 import { redactSecrets } from './secrets.js';
 import { providerSeed } from './seed.js';
@@ -50,7 +50,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): Provider {
           },
         });
       } catch (err) {
-        if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new AbortedError();
+        if (signal.aborted) throw abortError(signal);
         if (err instanceof ApiError) {
           const retryAfterSeconds = parseRetryAfter(retryAfter);
           throw new ProviderError(redactSecrets(`${options.name}: HTTP ${err.status}: ${err.message}`), {

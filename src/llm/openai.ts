@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { AbortedError, ProviderError } from './errors.js';
+import { abortError, ProviderError } from './errors.js';
 import { createHttpFetch } from './http-fetch.js';
 import { redactSecrets } from './secrets.js';
 import { providerSeed } from './seed.js';
@@ -93,7 +93,7 @@ export function isRetryableStatus(status: number | undefined): boolean {
 
 function toProviderError(err: unknown, name: string, signal: AbortSignal): Error {
   if (err instanceof OpenAI.APIUserAbortError || signal.aborted) {
-    return signal.reason instanceof Error ? signal.reason : new AbortedError();
+    return abortError(signal);
   }
   if (err instanceof OpenAI.APIError) {
     const status = err.status;

@@ -1,5 +1,5 @@
 import { Prng } from '../util/prng.js';
-import { AbortedError, LlmError, ProviderError, RetriesExhaustedError, TimeoutError } from './errors.js';
+import { abortError, LlmError, ProviderError, RetriesExhaustedError, TimeoutError } from './errors.js';
 
 export interface EndpointLimits {
   maxConcurrency: number;
@@ -26,17 +26,17 @@ export interface SchedulerEvents {
 
 const MINUTE = 60_000;
 
-/** Resolves after `ms`, or rejects with AbortedError when `signal` fires first. */
+/** Resolves after `ms`, or rejects with the abort's error (see `abortError`) when `signal` fires first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError());
+    if (signal?.aborted) return reject(abortError(signal));
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new AbortedError());
+      reject(abortError(signal!));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -77,7 +77,7 @@ export class EndpointScheduler {
     let last: unknown;
     const attempts = this.limits.maxRetries + 1;
     for (let i = 0; i < attempts; i++) {
-      if (signal?.aborted) throw new AbortedError();
+      if (signal?.aborted) throw abortError(signal);
       if (this.active < this.limits.maxConcurrency && this.waiting.length === 0) this.take();
       else await this.acquire(signal);
       let result: T;
@@ -91,7 +91,7 @@ export class EndpointScheduler {
       } catch (err) {
         this.release();
         last = err;
-        if (signal?.aborted) throw new AbortedError();
+        if (signal?.aborted) throw abortError(signal);
         if (!(err instanceof LlmError) || !err.retryable || i === attempts - 1) break;
         const delayMs = this.delayFor(i, err);
         this.events.onRetry?.({ endpoint: this.endpoint, attempt: i + 1, delayMs, error: err });
@@ -148,7 +148,7 @@ export class EndpointScheduler {
         const onAbort = () => {
           const i = this.waiting.indexOf(wake);
           if (i >= 0) this.waiting.splice(i, 1);
-          reject(new AbortedError());
+          reject(abortError(signal!));
         };
         this.waiting.push(wake);
         signal?.addEventListener('abort', onAbort, { once: true });

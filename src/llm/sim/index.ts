@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { recognizeRequest } from '../../contracts/index.js';
 import { BENCHMARK_IDS, type Item, type ItemSource } from '../../datasets/types.js';
 import { hashValue, sha256 } from '../../util/hash.js';
-import { AbortedError, ProviderError } from '../errors.js';
+import { abortError, ProviderError } from '../errors.js';
 import type { Provider, ProviderCall, ProviderResult } from '../types.js';
 import { type AgentAnalysis, agentReply, analyseAgentPrompt, type SimState } from './agent.js';
 import { ItemIndex } from './items.js';
@@ -158,7 +158,7 @@ export function createSimProvider(opts: SimProviderOptions = {}): SimProvider {
     ready,
     analyse: (prompt) => analyseAgentPrompt(state, prompt),
     async call(call: ProviderCall, signal: AbortSignal): Promise<ProviderResult> {
-      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new AbortedError();
+      if (signal.aborted) throw abortError(signal);
       await ready();
       return reply(call);
     },
