@@ -186,17 +186,3 @@ export class EndpointScheduler {
     }
   }
 }
-
-export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** Runs every task concurrently (the schedulers apply the limits) and returns outcomes in input order. */
-export async function settleInOrder<T>(tasks: ReadonlyArray<() => Promise<T>>): Promise<Settled<T>[]> {
-  return Promise.all(
-    tasks.map((task) =>
-      task().then(
-        (value): Settled<T> => ({ ok: true, value }),
-        (error: unknown): Settled<T> => ({ ok: false, error }),
-      ),
-    ),
-  );
-}
