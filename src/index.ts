@@ -1,3 +1,4 @@
+export { gradeCodeLines } from './cli/commands/grade-code.js';
 export {
   BENCHMARK_TASKS,
   buildSystem,
@@ -130,7 +131,6 @@ export {
   resolveModels,
 } from './optimize/index.js';
 export * from './stats/index.js';
-export { gradeCodeLines } from './tasks/code/grade-cli.js';
 export {
   type CodeScorer,
   type CodeScorerOptions,

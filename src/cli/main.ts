@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { UsageError } from '../errors.js';
 import { isAbort } from '../llm/errors.js';
 import { registerBaseline } from './commands/baseline.js';
 import { registerData } from './commands/data.js';
@@ -9,7 +10,6 @@ import { registerGrade } from './commands/grade.js';
 import { registerOptimize } from './commands/optimize.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
-import { UsageError } from './errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 export interface ConfigIssue {
   /** Dotted path of the field, e.g. `system.edges[2]`. */

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /**
  * A benchmark data file is missing, unreadable, corrupt or not what its checksum says. The message

@@ -1,15 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../cli/errors.js';
-import { abortOnCtrlC } from '../cli/interrupt.js';
 import { loadConfig } from '../config/index.js';
 import { resolveDataDir } from '../datasets/index.js';
+import { UsageError } from '../errors.js';
 import { formatVerdict } from '../harness/gate.js';
 import { runEval } from '../harness/run.js';
 import { createLlmClient } from '../llm/client.js';
-import { formatReport } from '../optimize/cli.js';
 import { optimize } from '../optimize/index.js';
+import { formatReport } from '../optimize/report.js';
 import type { ProgressInfo } from '../optimize/search.js';
 import { percent } from '../util/format.js';
 
@@ -27,6 +26,8 @@ export interface DemoOptions {
   /** Items per suite (default: the config's `eval.limit`). */
   limit?: number;
   progress?: boolean;
+  /** Stops the demo (the CLI aborts it on Ctrl-C). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -73,20 +74,15 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
     `[1/3] optimize: MASPO on a ${config.benchmarks[0]} train slice (${config.system.topology} system, small budget)`,
   );
   const progress = stepLogger(log, o.progress !== false);
-  const ctrlC = abortOnCtrlC('interrupted (Ctrl-C)');
-  try {
-    const result = await optimize(config, {
-      client,
-      out: promptsFile,
-      runsDir: resolve(out, 'runs'),
-      dataDir,
-      signal: ctrlC.signal,
-      onProgress: progress,
-    });
-    log(formatReport(result, client.usage()).trimEnd());
-  } finally {
-    ctrlC.dispose();
-  }
+  const result = await optimize(config, {
+    client,
+    out: promptsFile,
+    runsDir: resolve(out, 'runs'),
+    dataDir,
+    ...(o.signal ? { signal: o.signal } : {}),
+    onProgress: progress,
+  });
+  log(formatReport(result, client.usage()).trimEnd());
   log(`      prompts written to ${show(promptsFile)} (${elapsed()})`);
 
   log('');

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { gradeLines, parseGradeInput } from '../../src/cli/commands/grade.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { dataDir } from '../support/data.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/maspo.js');

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
 import { buildSystem, InvalidConfigError, loadConfig, parseConfig } from '../../src/config/index.js';
+import { UsageError } from '../../src/errors.js';
 import { levels } from '../../src/mas/graph.js';
 
 const F = 'test/config/fixtures';

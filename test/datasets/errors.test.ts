@@ -2,7 +2,6 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
 import { verifyData } from '../../src/datasets/checksums.js';
 import {
   clearBenchmarkCache,
@@ -10,6 +9,7 @@ import {
   loadBenchmarkSync,
   resolveDataDir,
 } from '../../src/datasets/index.js';
+import { UsageError } from '../../src/errors.js';
 import { requireDataDir } from '../support/data.js';
 
 const dataDir = requireDataDir();

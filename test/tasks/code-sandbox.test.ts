@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { gradeCodeLines } from '../../src/cli/commands/grade-code.js';
 import { loadBenchmarkSync } from '../../src/datasets/index.js';
 import type { Item } from '../../src/datasets/types.js';
-import { gradeCodeLines } from '../../src/tasks/code/grade-cli.js';
+import { UsageError } from '../../src/errors.js';
 import {
   type CodeScorer,
   createCodeScorer,

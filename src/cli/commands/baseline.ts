@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 export function registerBaseline(program: Command): void {
   const cmd = program.command('baseline').description("The gate's committed baseline");

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
+import { abortOnCtrlC } from '../interrupt.js';
 
 export function registerDemo(program: Command): void {
   program
@@ -29,15 +30,21 @@ export function registerDemo(program: Command): void {
         if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
           throw new UsageError(`--limit must be a positive integer, got "${o.limit}"`);
         const { runDemo } = await import('../../demo/index.js');
-        const r = await runDemo({
-          out: o.out,
-          progress: o.progress,
-          ...(o.dataDir ? { dataDir: o.dataDir } : {}),
-          ...(o.config ? { config: o.config } : {}),
-          ...(o.baseline ? { baseline: o.baseline } : {}),
-          ...(limit ? { limit } : {}),
-        });
-        process.exitCode = r.exitCode;
+        const ctrlC = abortOnCtrlC('interrupted (Ctrl-C)');
+        try {
+          const r = await runDemo({
+            out: o.out,
+            progress: o.progress,
+            signal: ctrlC.signal,
+            ...(o.dataDir ? { dataDir: o.dataDir } : {}),
+            ...(o.config ? { config: o.config } : {}),
+            ...(o.baseline ? { baseline: o.baseline } : {}),
+            ...(limit ? { limit } : {}),
+          });
+          process.exitCode = r.exitCode;
+        } finally {
+          ctrlC.dispose();
+        }
       },
     );
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 const TASKS = ['math', 'choice', 'code'] as const;
 type GradeTask = (typeof TASKS)[number];
@@ -134,7 +134,7 @@ export async function gradeLines(
       ),
     );
   }
-  const { gradeCodeLines } = await import('../../tasks/code/grade-cli.js');
+  const { gradeCodeLines } = await import('./grade-code.js');
   const lines = rows.map(({ value }) => ({
     id: value.id as string,
     prediction: value.prediction as string,

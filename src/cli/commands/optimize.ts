@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { OptimizeFlags } from '../../optimize/cli.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
+import type { OptimizeFlags } from './optimize-action.js';
 
 export function registerOptimize(program: Command): void {
   program
@@ -22,7 +22,7 @@ export function registerOptimize(program: Command): void {
     .action(async (flags: OptimizeFlags) => {
       if (flags.json && !flags.dryRun) throw new UsageError('--json is only meaningful with --dry-run');
       if (flags.dryRun && flags.resume) throw new UsageError('--dry-run and --resume cannot be combined');
-      const { runOptimizeCommand } = await import('../../optimize/cli.js');
+      const { runOptimizeCommand } = await import('./optimize-action.js');
       await runOptimizeCommand(flags);
     });
 }

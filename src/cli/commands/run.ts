@@ -1,25 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
-
-export interface RunFlags {
-  config: string;
-  split?: string;
-  limit?: string;
-  out?: string;
-  benchmark?: string;
-  prompts?: string;
-  dataDir?: string;
-  concurrency?: string;
-  cache?: string;
-  progress: boolean;
-}
-
-export const positiveInt = (flag: string, v: string | undefined): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${v}"`);
-  return n;
-};
+import type { RunFlags } from './run-action.js';
 
 export function registerRun(program: Command): void {
   program
@@ -45,7 +25,7 @@ export function registerRun(program: Command): void {
     .option('--cache <mode>', 'override llm.cache.mode: off | read-write | replay')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: RunFlags) => {
-      const { runCommand } = await import('../../mas/run-cli.js');
+      const { runCommand } = await import('./run-action.js');
       await runCommand(flags);
     });
 }

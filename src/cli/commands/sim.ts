@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 function int(flag: string, min: number, max: number) {
   return (v: string): number => {

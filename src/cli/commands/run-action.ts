@@ -1,16 +1,29 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { positiveInt, type RunFlags } from '../cli/commands/run.js';
-import { UsageError } from '../cli/errors.js';
-import { abortOnCtrlC } from '../cli/interrupt.js';
-import { buildSystem, loadConfig } from '../config/index.js';
-import type { BenchmarkId, Split } from '../datasets/types.js';
-import { createLlmClient } from '../llm/client.js';
-import { isAbort } from '../llm/errors.js';
-import type { Scorer } from '../tasks/types.js';
-import { formatRunSummary, runBenchmark, writeRunOutputs } from './run.js';
-import { validatePrompts } from './schema.js';
-import type { PromptMap } from './types.js';
+import { buildSystem, loadConfig } from '../../config/index.js';
+import type { BenchmarkId, Split } from '../../datasets/types.js';
+import { UsageError } from '../../errors.js';
+import { createLlmClient } from '../../llm/client.js';
+import { isAbort } from '../../llm/errors.js';
+import { formatRunSummary, runBenchmark, writeRunOutputs } from '../../mas/run.js';
+import { validatePrompts } from '../../mas/schema.js';
+import type { PromptMap } from '../../mas/types.js';
+import type { Scorer } from '../../tasks/types.js';
+import { positiveInt } from '../flags.js';
+import { abortOnCtrlC } from '../interrupt.js';
+
+export interface RunFlags {
+  config: string;
+  split?: string;
+  limit?: string;
+  out?: string;
+  benchmark?: string;
+  prompts?: string;
+  dataDir?: string;
+  concurrency?: string;
+  cache?: string;
+  progress: boolean;
+}
 
 const SPLITS = ['train', 'dev', 'test'] as const;
 
@@ -68,7 +81,7 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
   const outRoot = resolve(flags.out ?? join('.maspo', 'out', config.name));
   const prompts = flags.prompts ? await readPromptsFile(flags.prompts) : undefined;
 
-  const datasets = await import('../datasets/index.js');
+  const datasets = await import('../../datasets/index.js');
   let dataDir: string;
   try {
     dataDir = datasets.resolveDataDir(flags.dataDir ?? config.data.dir);
@@ -108,7 +121,7 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
     let items = await datasets.loadSplit(benchmark, split, { dataDir });
     if (limit !== undefined) items = items.slice(0, limit);
     const client = createLlmClient(llm);
-    const { scorerFor } = await import('../tasks/index.js');
+    const { scorerFor } = await import('../../tasks/index.js');
     const scorer: Scorer & { close?: () => Promise<void> } = scorerFor(system.task);
     const bar = flags.progress
       ? await progressReporter(items.length, benchmark, opts.tty ?? process.stderr.isTTY === true)

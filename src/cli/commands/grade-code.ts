@@ -1,8 +1,8 @@
 /** The `code` branch of `maspo grade`: grade model replies against HumanEval-ET / MBPP tasks. */
-import { UsageError } from '../../cli/errors.js';
 import { loadBenchmark } from '../../datasets/index.js';
 import type { Item } from '../../datasets/types.js';
-import { type CodeScorerOptions, createCodeScorer } from './index.js';
+import { UsageError } from '../../errors.js';
+import { type CodeScorerOptions, createCodeScorer } from '../../tasks/code/index.js';
 
 export interface CodeGradeLine {
   id: string;

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { progressReporter } from '../../src/cli/commands/run-action.js';
 import { main } from '../../src/cli/main.js';
 import { startSimServer } from '../../src/llm/sim/server.js';
-import { progressReporter } from '../../src/mas/run-cli.js';
 import { requireDataDir } from '../support/data.js';
 
 let dataDir: string;
