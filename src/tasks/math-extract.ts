@@ -26,17 +26,18 @@ const BOX_CONNECTOR =
   /^(?:\s|\$|,|;|\\[()[\]]|\\q?quad|\\[,;:! ]|~|\\text\s*\{\s*(?:and|or|,)?\s*\}|\band\b|\bor\b|[a-zA-Z]_\{?[a-zA-Z0-9]+\}?\s*=)*$/;
 
 /** For every `{` (unescaped) the index of its matching `}`, in one pass; -1 when it never closes. */
-function braceMatches(text: string): Map<number, number> {
-  const out = new Map<number, number>();
-  const stack: number[] = [];
+function braceMatches(text: string): Int32Array {
+  const out = new Int32Array(text.length).fill(-1);
+  const stack = new Int32Array(text.length);
+  let top = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 92 /* \ */) {
       i++;
       continue;
     }
-    if (c === 123 /* { */) stack.push(i);
-    else if (c === 125 /* } */ && stack.length > 0) out.set(stack.pop()!, i);
+    if (c === 123 /* { */) stack[top++] = i;
+    else if (c === 125 /* } */ && top > 0) out[stack[--top]!] = i;
   }
   return out;
 }
@@ -58,8 +59,8 @@ function findBoxes(text: string): { boxes: Box[]; unclosedAfterLast: boolean } {
     let j = m.index + m[0].length;
     while (text[j] === ' ') j++;
     if (text[j] === '{') {
-      const end = matches.get(j);
-      if (end === undefined) {
+      const end = matches[j]!;
+      if (end < 0) {
         unclosedAfterLast = true; // a truncated reply
         continue;
       }

@@ -327,6 +327,8 @@ export function normalizeMath(raw: string): string {
     if (s === before) break;
   }
   s = s.replace(/\s*\\?\s*(?:dollars?|cents?)$/i, '').trim();
+  // metric area/volume units after a number ("1,000.99m²", "12 cm^3"); a bare letter unit (m) stays
+  s = s.replace(/(\d)\s*(?:k|c|m)?m\^\{?[23]\}?$/, '$1');
   // `x \in [a,b]` → `[a,b]`
   s = s.replace(/^[a-zA-Z]\s*\\in\s*/, '');
   s = collapseSpaces(s.trim());
