@@ -175,6 +175,8 @@ function mathSpans(s: string): string[] {
 const VALUE_TOKEN =
   /(?<![A-Za-z0-9_])-?(?:\\[dtc]?frac\{[^{}]*\}\{[^{}]*\}|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:\s*\/\s*\d+(?:\.\d+)?)?(?:\s*\\?%)?(?![0-9_])/;
 
+const VALUE_TOKEN_ALL = new RegExp(VALUE_TOKEN.source, 'g');
+
 /** Prose or non-Latin script: then the value is a token in it, not the whole string. */
 function isProse(s: string): boolean {
   const t = s.replace(/\\[a-zA-Z]+(\{[^{}]*\})?/g, ' ');
@@ -199,10 +201,12 @@ const COPULA = /\s(?:is|are|was|were|equals|be|becomes|gives|it's|est|=)\s|(?<![
 
 /**
  * A sentence reduced to the value it states: after its last copula ("is", "=", ": "), the bare answer,
- * else a bold `**…**` value, else the first math span, else the first number; failing that the last math
- * span of the whole sentence ("Thus $x \le 2$ is our answer."). Null when it states no value.
+ * else a bold `**…**` value, else a math span, else a number — the first one after a final-answer phrase
+ * ("Final Answer: Janeth owes 220 $ in 12 months"), the last one in the last-line fallback (as Math-Verify
+ * reads the last expression); failing that the last math span of the whole sentence ("Thus $x \le 2$ is our
+ * answer."). Null when it states no value.
  */
-export function reduceSentence(sentence: string): string | null {
+export function reduceSentence(sentence: string, pick: 'first' | 'last' = 'first'): string | null {
   const s = sentence.trim().replace(/^["“'\\"]+|["”'\\"]+$/g, '');
   if (s === '') return null;
   const whole = bareAnswer(s);
@@ -219,9 +223,9 @@ export function reduceSentence(sentence: string): string | null {
   const bold = /\*\*([^*]*\d[^*]*)\*\*/.exec(tail);
   if (bold) return reduceSentence(bold[1]!) ?? bold[1]!;
   const spans = mathSpans(tail);
-  if (spans.length > 0) return spans[0]!;
-  const token = VALUE_TOKEN.exec(tail);
-  if (token) return token[0];
+  if (spans.length > 0) return pick === 'first' ? spans[0]! : spans[spans.length - 1]!;
+  const tokens = tail.match(VALUE_TOKEN_ALL);
+  if (tokens) return pick === 'first' ? tokens[0]! : tokens[tokens.length - 1]!;
   return spansWhole.length > 0 ? spansWhole[spansWhole.length - 1]! : null;
 }
 
@@ -243,7 +247,7 @@ function lastLineValue(text: string): string | null {
     .map((x) => x.trim())
     .filter((x) => x !== '');
   for (let i = sentences.length - 1; i >= Math.max(0, sentences.length - 3); i--) {
-    const v = reduceSentence(sentences[i]!);
+    const v = reduceSentence(sentences[i]!, 'last');
     // a fallback value must look like math ("I hope it is correct" states no value)
     if (v !== null && /[0-9\\=<>]/.test(v)) return v;
   }
