@@ -2,6 +2,8 @@
  * Math grading speed: grade the 500 MATH-500 reference solutions against their answer fields
  * (extraction + equivalence), target < 1 s. Reports the first pass in a fresh process (includes
  * loading compute-engine), a pass with the parse memo cleared, a fully warm pass, and the slowest item.
+ * Then long and hostile inputs (100 000-digit numbers, 50 000 nested braces, hundreds of boxes …), each
+ * graded once per run with its worst time; target < 1 s per line, and none blocks the event loop for long.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,5 +57,37 @@ export default async function bench(): Promise<void> {
   );
   process.stdout.write(
     `target: 500 reference answers graded in < 1000 ms — ${cold.ms < 1000 ? 'met' : 'MISSED'} (cold pass)\n`,
+  );
+  longInputs(gradeMath);
+}
+
+/** Worst-of-5 grading time for long and hostile replies (the 2 000-character cap applies before normalising). */
+function longInputs(gradeMath: (prediction: string, gold: string) => { correct: boolean }): void {
+  const digits = '9'.repeat(100_000);
+  const cases: Array<[string, string, string]> = [
+    ['100 000-digit bare number', digits, '1'],
+    ['100 000-digit number after "The answer is"', `The answer is ${digits}.`, digits],
+    ['50 000 nested braces in a box', `\\boxed{${'{'.repeat(50_000)}1${'}'.repeat(50_000)}}`, '1'],
+    ['50 000 unclosed braces in a box', `\\boxed{${'{'.repeat(50_000)}1`, '1'],
+    ['300 adjacent boxes', '\\boxed{5}'.repeat(300), '5'],
+    ['20 000 "answer:" phrases', 'answer: 1 '.repeat(20_000), '1'],
+    ['30 000 math spans', '$1$ '.repeat(30_000), '1'],
+    ['20 000 unclosed <answer> tags', '<answer>'.repeat(20_000), '1'],
+    ['100 000 chars of prose, one line', 'lorem ipsum '.repeat(8_400), '1'],
+    ['1 999-char answer (just under the cap)', `\\boxed{${'1+'.repeat(999)}1}`, '1000'],
+  ];
+  let worstAll = 0;
+  for (const [name, prediction, gold] of cases) {
+    let worst = 0;
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      gradeMath(prediction, gold);
+      worst = Math.max(worst, performance.now() - t);
+    }
+    worstAll = Math.max(worstAll, worst);
+    process.stdout.write(`${name.padEnd(44)} worst ${worst.toFixed(1).padStart(7)} ms\n`);
+  }
+  process.stdout.write(
+    `target: every long input graded in < 1000 ms — ${worstAll < 1000 ? 'met' : 'MISSED'} (worst ${worstAll.toFixed(0)} ms)\n`,
   );
 }

@@ -76,8 +76,10 @@ function anchorCandidates(text: string, letters: readonly string[]): Candidate[]
   const out: Candidate[] = [];
   // an anchor phrase, a separator ("is", ":", "would be"), optional "option"/"choice", wrappers, the letter
   const anchor =
-    '(?:\\b(?:final|correct|best|right)\\s+(?:answer|option|choice)(?:\\s+choice)?|\\banswer(?:\\s+choice)?|\\bthe\\s+answer)';
-  const sep = '(?:\\s*(?:is|would\\s+be|should\\s+be|will\\s+be|must\\s+be)\\s*[:,]?|\\s*[:：=]|\\s*-\\s)';
+    '(?:\\b(?:final|correct|best|right)\\s+(?:answer|option|choice)(?:\\s+choice)?|\\banswer(?:\\s+choice)?|\\bthe\\s+answer|\\bréponse(?:\\s+finale)?|答案)';
+  // "is", "would be", "is for sure", "est" …, or ":" / "=" / " - "
+  const sep =
+    '(?:\\s*(?:is|would\\s+be|should\\s+be|will\\s+be|must\\s+be|est)(?:\\s+(?:for\\s+sure|definitely|certainly|clearly|obviously|probably|likely|most\\s+likely|surely))?\\s*[:,]?|\\s*[:：=是]|\\s*-\\s)';
   const wrap = '(?:\\s|\\*\\*|\\$|\\\\text(?:bf)?\\s*\\{|\\\\boxed\\s*\\{|\\\\\\(|[([])*';
   const re = new RegExp(
     `${anchor}${sep}\\s*(?:(?:option|choice|letter)\\s*)?${wrap}([${cls}])(?![A-Za-z0-9_'’])`,
@@ -117,7 +119,23 @@ function anchorCandidates(text: string, letters: readonly string[]): Candidate[]
   );
   for (let m = endOfLine.exec(text); m; m = endOfLine.exec(text)) {
     if (m[1] !== m[1]!.toUpperCase()) continue;
+    if (NEGATED_BEFORE.test(text.slice(Math.max(0, m.index - 30), m.index))) continue;
     push(m.index, m[1]!, m.index + m[0].length);
+  }
+  // lower-case "option c" / "choice c" ending a sentence — unless eliminated ("rule out option a.")
+  const lowerOption = new RegExp(
+    `\\b(?:option|choice)\\s+\\(?([${cls.toLowerCase()}])\\)?(?=\\s*(?:[.!,;]|$))`,
+    'gm',
+  );
+  for (let m = lowerOption.exec(text); m; m = lowerOption.exec(text)) {
+    if (NEGATED_BEFORE.test(text.slice(Math.max(0, m.index - 30), m.index))) continue;
+    push(m.index, m[1]!.toUpperCase(), m.index + m[0].length);
+  }
+  // "… therefore I think it's B" — a copula and the letter end the reply
+  const closing = new RegExp(`\\b(?:it's|it\\s+is|is|be)\\s+\\(?([${cls}])\\)?[.!]?\\s*$`);
+  const close = closing.exec(text);
+  if (close && !NEGATED_BEFORE.test(text.slice(Math.max(0, close.index - 30), close.index + 6))) {
+    push(close.index, close[1]!, close.index + close[0].length);
   }
   // "D is the answer", "(C) is the correct answer", "Option B is correct" — unless hedged ("check if B is correct")
   const isCorrect = new RegExp(
@@ -132,13 +150,45 @@ function anchorCandidates(text: string, letters: readonly string[]): Candidate[]
   return out;
 }
 
+/** Words before a letter that eliminate it rather than choose it. */
+const NEGATED_BEFORE =
+  /(?:\bnot|n't|\bnor|\beliminat\w*|\brule\s+out|\bexclud\w*|\bexcept|\bunlike|\brather\s+than|\binstead\s+of|\bwrong|\bincorrect)\b[^.\n]*$/i;
+
+/**
+ * A reply that opens with the letter: "D. it can't be A or B", "(D) Alina", "C Cecile", "B。不是 A".
+ * Not when the reply enumerates options ("A) foo B) bar"), and a letter followed only by a space counts
+ * only before a capitalised word on a short first line ("A cat sat…" is an article).
+ */
+function openingLetter(text: string, letters: readonly string[]): Candidate | null {
+  const t = text.replace(/^[\s*#>]+/, '');
+  const cls = escapeClass(letters);
+  const m = new RegExp(
+    `^(?:\\(([${cls}])\\)|([${cls}])(?:[.:)。、]|(?=[^\\x00-\\x7F])|(?=\\s+[A-Z][a-z]*\\b)|(?=\\s*$)))`,
+  ).exec(t);
+  if (!m) return null;
+  const letter = (m[1] ?? m[2])!;
+  const firstLine = t.split('\n')[0]!;
+  const spaceOnly = m[2] !== undefined && /^\s/.test(t.slice(m[0].length)) && !/[.:)。、]$/.test(m[0]);
+  if (spaceOnly && firstLine.length > 40) return null;
+  // an enumeration of options: another letter marker "B)" / "(B)" / "\nB." elsewhere
+  const others = letters.filter((l) => l !== letter).map((l) => l.replace(/[\\\]^-]/g, '\\$&'));
+  if (others.length > 0) {
+    const marker = new RegExp(
+      `(?:^|\\s)(?:\\((?:${others.join('|')})\\)|(?:${others.join('|')})[).])(?=\\s|$)`,
+      'm',
+    );
+    if (marker.test(t.slice(m[0].length))) return null;
+  }
+  return { at: 0, letter };
+}
+
 /** A reply, or its last non-empty line, that is nothing but a letter: "C", "(C)", "**C**", "\text{(C)}". */
 function loneLetter(text: string, letters: readonly string[]): Candidate | null {
   const lines = text.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!.trim();
     if (line === '') continue;
-    let s = line.replace(/^[#>*_\s]+|[*_\s]+$/g, '');
+    let s = line.replace(/^[#>*_\s]+|[*_\s]+$/g, '').replace(/^[:：]\s*/, '');
     for (let k = 0; k < 3; k++) {
       s = s
         .replace(/^\$+|\$+$/g, '')
@@ -166,7 +216,7 @@ export function extractChoice(text: string, letters: readonly string[] = DEFAULT
   ].sort((a, b) => a.at - b.at);
   const last = explicit[explicit.length - 1];
   if (last) return last.letter;
-  return loneLetter(text, valid)?.letter ?? null;
+  return loneLetter(text, valid)?.letter ?? openingLetter(text, valid)?.letter ?? null;
 }
 
 /** Normalises a gold letter ("c", "(C)", " C ") to "C"; null when it is not a single letter. */

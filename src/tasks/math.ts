@@ -8,142 +8,27 @@
  * bounded evaluator (math-eval.ts), under a wall-clock deadline.
  */
 import type { Item } from '../datasets/types.js';
-import { expressionsAgree, isRelation, MathDeadlineError, parseLatex, relationsAgree } from './math-eval.js';
 import {
-  type MathNode,
-  matchBrace,
-  normalizeMath,
-  parseStructure,
-  stripMathDelimiters,
-} from './math-normalize.js';
+  evaluateWith,
+  exactInteger,
+  expressionsAgree,
+  freeVariables,
+  isRelation,
+  MathDeadlineError,
+  parseLatex,
+  relationsAgree,
+} from './math-eval.js';
+import { extractMathAnswer } from './math-extract.js';
+import { type MathNode, normalizeMath, parseStructure } from './math-normalize.js';
 import type { Score, Scorer } from './types.js';
 
+export { extractMathAnswer } from './math-extract.js';
 export { normalizeMath } from './math-normalize.js';
 
-/** Inputs longer than this are compared as normalised strings only. */
+/** Answers longer than this (raw, before any normalisation) are compared as exact strings only. */
 const MAX_ANSWER_CHARS = 2000;
 /** Default wall-clock budget for one comparison. */
 export const DEFAULT_MATH_DEADLINE_MS = 2000;
-
-// ---------------------------------------------------------------------------------------------------------
-// Extraction
-
-interface Found {
-  at: number;
-  end: number;
-  text: string;
-}
-
-/** All `\boxed{…}` / `\fbox{…}` (brace-matched) and `\boxed 5` forms, in order. */
-function findBoxes(text: string): Found[] {
-  const out: Found[] = [];
-  const re = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    let j = m.index + m[0].length;
-    while (text[j] === ' ') j++;
-    if (text[j] === '{') {
-      const end = matchBrace(text, j);
-      if (end < 0) continue; // unbalanced: a truncated reply
-      out.push({ at: m.index, end: end + 1, text: text.slice(j + 1, end) });
-      re.lastIndex = end + 1;
-    } else if (j > m.index + m[0].length) {
-      // `\boxed 5`: up to whitespace or `$`
-      const rest = /^[^\s$]+/.exec(text.slice(j));
-      if (rest) out.push({ at: m.index, end: j + rest[0].length, text: rest[0] });
-    }
-  }
-  return out;
-}
-
-/** The last box, joined with boxes right before it that the model meant as one answer ("\boxed{1} and \boxed{2}"). */
-function lastBoxed(text: string): Found | null {
-  const boxes = findBoxes(text);
-  const last = boxes[boxes.length - 1];
-  if (!last) return null;
-  const parts = [last.text.trim()];
-  let first = last;
-  for (let i = boxes.length - 2; i >= 0; i--) {
-    const prev = boxes[i]!;
-    const between = text.slice(prev.end, first.at);
-    if (!/^[\s$,;]*(?:,|and|or|\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad)?[\s$,;]*$/.test(between)) break;
-    if (between.trim() === '' && between.length > 10) break;
-    const t = prev.text.trim();
-    if (!parts.includes(t)) parts.unshift(t);
-    first = prev;
-  }
-  return { at: first.at, end: last.end, text: parts.join(', ') };
-}
-
-function lastAnswerTag(text: string): Found | null {
-  const re = /<answer>([\s\S]*?)<\/answer>/gi;
-  let best: Found | null = null;
-  for (let m = re.exec(text); m; m = re.exec(text)) best = { at: m.index, end: re.lastIndex, text: m[1]! };
-  return best;
-}
-
-/** "The final answer is X", "Final answer: X", "the answer is X", "Answer: X" — the last one. */
-function lastAnchored(text: string): Found | null {
-  const re = /(?:final\s+answer\s*(?:is|:)|the\s+answer\s+is|\banswer\s*:|\banswer\s+is)\s*:?\s*/gi;
-  let best: Found | null = null;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const start = m.index + m[0].length;
-    const rest = text.slice(start);
-    let ans: string | null = null;
-    const math = /^(\$\$?|\\\(|\\\[)/.exec(rest);
-    if (math) {
-      const close = math[1] === '\\(' ? '\\)' : math[1] === '\\[' ? '\\]' : math[1]!;
-      const end = rest.indexOf(close, math[1]!.length);
-      if (end > 0) ans = rest.slice(math[1]!.length, end);
-    }
-    if (ans === null) {
-      const line = rest.split('\n')[0] ?? '';
-      // up to a sentence end: ". " or a final "." (not a decimal point)
-      const cut = /\.(?:\s|$)|;|\s+(?:because|since|which|as)\s/.exec(line);
-      ans = cut ? line.slice(0, cut.index) : line;
-    }
-    ans = ans.replace(/^\*\*|\*\*$/g, '').trim();
-    if (ans !== '') best = { at: m.index, end: start + ans.length, text: ans };
-  }
-  return best;
-}
-
-/** A reply that is nothing but an answer ("3", "$\frac12$", "x = 5"). */
-function bareAnswer(text: string): string | null {
-  const t = stripMathDelimiters(text.trim().replace(/^\*\*|\*\*$/g, ''));
-  if (t === '' || t.length > 80 || t.includes('\n')) return null;
-  const prose = t.replace(/\\[a-zA-Z]+(\{[^{}]*\})?/g, ' ');
-  if (/[a-zA-Z]{2,}['’]?[a-zA-Z]*\s+[a-zA-Z]{2,}/.test(prose)) return null;
-  return t;
-}
-
-/**
- * The final answer a reply states: the last `\boxed{}`/`\fbox{}` (nested braces; consecutive boxes joined),
- * or the last `<answer>…</answer>` (whichever is later), else the last "final answer is"/"the answer is"/
- * "Answer:" phrase, else the whole reply when it is only an answer. Null when nothing is found.
- */
-export function extractMathAnswer(text: string): string | null {
-  if (typeof text !== 'string' || text.trim() === '') return null;
-  const box = lastBoxed(text);
-  const tag = lastAnswerTag(text);
-  let found: Found | null = box;
-  if (tag && (!box || tag.at > box.at || (tag.at < box.at && box.end <= tag.end))) {
-    // a box inside the tag is the cleaner answer
-    const inner = lastBoxed(tag.text);
-    found = inner ?? tag;
-  }
-  if (!found) found = lastAnchored(text);
-  // a box that never closes (truncated reply) is no answer, not a bare one
-  let ans = found ? found.text : /\\(?:boxed|fbox)/.test(text) ? null : bareAnswer(text);
-  if (ans === null) return null;
-  ans = stripMathDelimiters(
-    ans
-      .trim()
-      .replace(/^\*\*|\*\*$/g, '')
-      .trim(),
-  );
-  ans = ans.replace(/[.。]\s*$/, '').trim();
-  return ans === '' ? null : ans;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Equivalence
@@ -180,6 +65,8 @@ function scalarEqual(a: string, b: string, deadline: number): boolean {
   if (isWord(a) && isWord(b) && a.toLowerCase() === b.toLowerCase()) return true;
   // words (names, "east", "ellipse") are not algebra: only equal as text
   if ((isWord(a) && a.length > 2) || (isWord(b) && b.length > 2)) return false;
+  // integers compare exactly, never with a float tolerance (99999999999 ≠ 100000000000)
+  if (INTEGER.test(a) && INTEGER.test(b)) return BigInt(a) === BigInt(b);
   const ja = parseLatex(a);
   const jb = parseLatex(b);
   if (ja === null || jb === null) return false;
@@ -187,13 +74,59 @@ function scalarEqual(a: string, b: string, deadline: number): boolean {
   const ra = isRelation(ja);
   const rb = isRelation(jb);
   if (ra || rb) return ra && rb && relationsAgree(ja, jb, deadline);
+  const integers = integerVerdict(ja, jb, deadline);
+  if (integers !== null) return integers;
   const decimal = hasDecimal(a) !== hasDecimal(b);
   return expressionsAgree(ja, jb, { rel: decimal ? 1e-6 : 1e-9 }, deadline) === true;
 }
 
+const INTEGER = /^-?\d+$/;
+
+/**
+ * Exact integer comparison when at least one side is an exact integer (`12345678901`, `2^{40}`, `10!`):
+ * both exact → BigInt equality; one exact → the other must evaluate to that same integer (as a double,
+ * rounded only where doubles are exact, below 2^53). Null when neither side is an integer: then the
+ * relative tolerance applies.
+ */
+function integerVerdict(ja: unknown, jb: unknown, deadline: number): boolean | null {
+  if (freeVariables(ja).size > 0 || freeVariables(jb).size > 0) return null;
+  const ia = exactInteger(ja);
+  const ib = exactInteger(jb);
+  if (ia !== null && ib !== null) return ia === ib;
+  const exact = ia ?? ib;
+  if (exact === null) return null;
+  const v = evaluateWith(ia === null ? ja : jb, new Map(), deadline);
+  if (v === null || v.im !== 0 || !Number.isFinite(v.re)) return null;
+  const n = Number(exact);
+  if (Math.abs(n) < 2 ** 53) {
+    const r = Math.round(v.re);
+    return r === n && Math.abs(v.re - r) <= 1e-9 * Math.max(1, Math.abs(v.re));
+  }
+  return v.re === n;
+}
+
+/** A bare list ("1, 3", `{1,3}`) against a parenthesised tuple: compared in order. */
+function bareListAsTuple(a: MathNode, b: MathNode): MathNode[] | null {
+  if (a.kind === 'set' && a.bare && b.kind === 'bracketed' && b.open === '(' && b.close === ')') {
+    return a.items.length === b.items.length ? a.items : null;
+  }
+  return null;
+}
+
 function nodesEqual(a: MathNode, b: MathNode, deadline: number): boolean {
   if (performance.now() > deadline) throw new MathDeadlineError('deadline');
-  if (a.kind === 'scalar' && b.kind === 'scalar') return scalarEqual(a.text, b.text, deadline);
+  if (a.kind === 'scalar' && b.kind === 'scalar') {
+    if (scalarEqual(a.text, b.text, deadline)) return true;
+    // "y = -\frac12 x + \frac34" against "2x+4y-3=0": the equations, not the value, are the answers
+    return (
+      (a.full !== undefined || b.full !== undefined) &&
+      scalarEqual(a.full ?? a.text, b.full ?? b.text, deadline)
+    );
+  }
+  const listA = bareListAsTuple(a, b);
+  if (listA && b.kind === 'bracketed') return listA.every((x, i) => nodesEqual(x, b.items[i]!, deadline));
+  const listB = bareListAsTuple(b, a);
+  if (listB && a.kind === 'bracketed') return listB.every((x, i) => nodesEqual(a.items[i]!, x, deadline));
   // one-element sets behave like their element ("x = 3" vs "\{3\}")
   if (a.kind === 'set' && b.kind !== 'set') return unorderedEqual(a.items, [b], deadline);
   if (b.kind === 'set' && a.kind !== 'set') return unorderedEqual([a], b.items, deadline);
@@ -275,11 +208,14 @@ function unorderedEqual(xs0: MathNode[], ys0: MathNode[], deadline: number): boo
  */
 export function mathEquivalentOrThrow(a: string, b: string, options: MathCompareOptions = {}): boolean {
   const deadline = performance.now() + (options.deadlineMs ?? DEFAULT_MATH_DEADLINE_MS);
+  // the cap applies before any normalisation work: a 100 000-digit "answer" is only compared as a string
+  if (a.length > MAX_ANSWER_CHARS || b.length > MAX_ANSWER_CHARS)
+    return a.trim() !== '' && a.trim() === b.trim();
   const na = normalizeMath(a);
   const nb = normalizeMath(b);
+  if (performance.now() > deadline) throw new MathDeadlineError('deadline');
   if (na === nb) return na !== '';
   if (na === '' || nb === '') return false;
-  if (na.length > MAX_ANSWER_CHARS || nb.length > MAX_ANSWER_CHARS) return false;
   if (na.toLowerCase() === nb.toLowerCase() && isWord(na)) return true;
   return nodesEqual(parseStructure(na), parseStructure(nb), deadline);
 }

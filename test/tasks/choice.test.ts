@@ -111,3 +111,30 @@ describe('scorerFor', () => {
     await code.close();
   });
 });
+
+describe('extractChoice: replies that open with the letter, and other issue 11 forms', () => {
+  it.each<[string, string | null]>([
+    ["D. it can't be A or B", 'D'],
+    ['(D) Alina', 'D'],
+    ['C Cecile', 'C'],
+    ['A Peter\nCelina bum', 'A'],
+    ['B。不是 A', 'B'],
+    ['The answer is for sure D, it can’t be A or B', 'D'],
+    ["The answer is for sure D, it can't be A or B", 'D'],
+    ['After checking each option, I pick option c.', 'C'],
+    ['I would rule out option a.', null],
+    [': B', 'B'],
+    ["Let's think step by step. It's not A because it doesn't make sense, therefore I think it's B", 'B'],
+    ["It's not B", null],
+    ['réponse est C non A', 'C'],
+    // a letter that is only mentioned still never counts
+    ['A or B could both work, hard to say.', null],
+    ['A) 1\nB) 2\nC) 3', null],
+    ['(A) 1 (B) 2 (C) 3', null],
+    ['A cat sat on the mat, then B came.', null],
+    ['A Bayesian reading of the question suggests several things', null],
+    ['We can eliminate A and B quickly.', null],
+  ])('%j → %s', (text, want) => {
+    expect(extractChoice(text)).toBe(want);
+  });
+});

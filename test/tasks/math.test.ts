@@ -281,3 +281,140 @@ describe('gradeMath and mathScorer', () => {
     expect(mathScorer.same(item, '\\frac{14}{3}', '4.67')).toBe(false);
   });
 });
+
+describe('issue 11 families', () => {
+  it.each<[string, string, boolean]>([
+    // integers compare exactly
+    ['99999999999', '100000000000', false],
+    ['12345678901', '12345678902', false],
+    ['10^{11}', '99999999999', false],
+    ['2^{40}', '1099511627776', true],
+    ['10!', '3628800', true],
+    ['\\frac{10^{12}}{10}', '100000000000', true],
+    ['3', '3.0000001', false],
+    // genuinely non-integer values keep the relative tolerance
+    ['\\frac{1}{12}', '0.0833333333333333', true],
+    // equations and labels
+    ['2=x', 'x=2', true],
+    ['(p,q)=(3,2)', '(3,2)', true],
+    ['\\angle APC = 74^\\circ', '74^\\circ', true],
+    ['k = 5', '5', true],
+    ['AB=4,CD=5', '4, 5', true],
+    ['\\frac{NO}{BO}=\\frac{1}{\\sqrt{6}}', '\\frac{1}{\\sqrt6}', true],
+    ['x \\neq 3', 'x != 3', true],
+    ['x >= 5', 'x \\geq 5', true],
+    ['x = 5+5+1 = 11', '11', true],
+    ['z = 1 + 1 = 2', 'z = 3+3 = 2', true],
+    ['7 = 11a+c', '11a+c', false],
+    ['a + 3z = 0', '0', false],
+    ['2x+4y-3=0', 'y=-\\frac{1}{2}x+\\frac{3}{4}', true],
+    ['p=5,q=2;p=7,q=2', '(5,2),(7,2)', true],
+    ['-2 \\le x \\le 7', 'x \\in [-2,7]', true],
+    ['0<f(x)<1', '(0,1)', true],
+    ['1\\leq|z|\\leq \\frac{3}{2}', '[-\\frac32,-1]\\cup[1,\\frac32]', true],
+    // LaTeX coverage
+    ['\\cfrac{1}{3}', '1/3', true],
+    [
+      '\\left[\\begin{array}{cc}1 & 2 \\\\3 & 4\\end{array}\\right]',
+      '\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}',
+      true,
+    ],
+    [
+      '\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} + \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}',
+      '\\begin{pmatrix}6&8\\\\10&12\\end{pmatrix}',
+      true,
+    ],
+    ['\\frac{\\sqrt3}{3} \\approx 0.577', '\\frac{\\sqrt{3}}{3}', true],
+    ['x \\approx 11', '11', true],
+    ['sqrt(3)', '\\sqrt{3}', true],
+    ['2pi', '2\\pi', true],
+    ['1 000 000', '1000000', true],
+    ['10{,}455', '10455', true],
+    ['14 {, }916', '14916', true],
+    ['\\\\left(\\\\frac{4}{5},\\\\frac{1}{5}\\\\right)', '(0.8, 0.2)', true],
+    ['1,000.99m²', '1000.99', true],
+    ['28 pct', '28\\%', true],
+    // a bare list against a tuple compares in order
+    ['1, 3', '(1,3)', true],
+    ['3, 1', '(1,3)', false],
+    [
+      'x_{1}=10^{\\frac{-5+\\sqrt{13}}{6}},\\quadx_{2}=10^{\\frac{-5-\\sqrt{13}}{6}}',
+      '10^{-\\frac{5+\\sqrt{13}}{6}}; 10^{\\frac{\\sqrt{13}-5}{6}}',
+      true,
+    ],
+    ['(11,7)or(7,11)', '(7,11),\\ (11,7)', true],
+  ])('%s vs %s → %s', (a, b, want) => {
+    expect(mathEquivalent(a, b)).toBe(want);
+    expect(mathEquivalent(b, a)).toBe(want);
+  });
+
+  it.each<[string, string | null]>([
+    // precedence: the latest explicit answer wins
+    ['So \\boxed{255}. Final Answer: The final answer is $10,455$. I hope it is correct.', '10,455'],
+    ['Final Answer: The smallest value of $N$ is $\\boxed{14{,}916}$. I hope it is correct.', '14{,}916'],
+    ['The answer is 3. Therefore \\boxed{4}.', '4'],
+    ['draft \\boxed{3}. Final: <answer>4</answer>', '4'],
+    [
+      'We check it: $17\\cdot 44 \\equiv 1$, so \\boxed{44}. We may check our answer, so our answer is correct.',
+      '44',
+    ],
+    // anchored sentences reduce to their value
+    ['Final Answer: The volume of $ABCDEFGH$ is 120. I hope it is correct.', '120'],
+    ['Final Answer: The largest $n$ is 34.', '34'],
+    ['Final Answer: Jane started growing Sphere 3 hours ago. I hope it is correct.', '3'],
+    ['Answer $ 9 $', '9'],
+    ['so $x+y = 1000$ therefore answer is $1$', '1'],
+    // last line
+    ['Therefore, the probability that Alice wins the game is 2/3. <|im_start|>user', '2/3'],
+    ['Thus $x <= 2$ is our answer.', 'x <= 2'],
+    [
+      'The identity matrix is $ \\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix} $.',
+      '\\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix}',
+    ],
+    ['So, there are 12 distinct sequences. I hope it is correct.', '12'],
+    ['Nothing to see here. I hope it is correct.', null],
+    // several boxes joined by connectors are one answer
+    ['$\\boxed{1} \\quad \\text{and} \\quad \\boxed{2}$', '1, 2'],
+    ['\\(\\boxed{1}\\) and \\(\\boxed{-2}\\).', '1, -2'],
+    ['$y_1 = \\boxed{x+1}$ and $y_2 = \\boxed{x-1}$', 'x+1, x-1'],
+    ['\\boxed{1} and and and or thus but \\boxed{2} and \\boxed{3}', '2, 3'],
+    // …but a long run of boxes is no answer
+    [Array(300).fill('\\boxed{5}').join(' '), null],
+    [Array(300).fill('\\boxed{5}').join(''), null],
+    ['$\\frac{1}{3},$', '\\frac{1}{3}'],
+  ])('%j → %j', (text, want) => {
+    expect(extractMathAnswer(text)).toBe(want);
+  });
+
+  it('bounded work on huge inputs: verdicts (timings are in `npm run bench -- math-grading`)', () => {
+    const digits = '9'.repeat(100_000);
+    expect(gradeMath(digits, '1').correct).toBe(false);
+    expect(gradeMath(`The answer is ${digits}`, digits).correct).toBe(false); // over the cap: string-only
+    expect(mathEquivalent(digits, digits)).toBe(true);
+    expect(mathEquivalent(`${digits}8`, `${digits}9`)).toBe(false);
+    const nested = `\\boxed{${'{'.repeat(50_000)}1${'}'.repeat(50_000)}}`;
+    expect(gradeMath(nested, '1').correct).toBe(false);
+    expect(gradeMath(`\\boxed{${'{'.repeat(50_000)}1`, '1').extracted).toBeNull();
+    expect(gradeMath('answer: 1 '.repeat(20_000), '1').correct).toBe(true);
+  });
+
+  it('compute-engine stays off stderr while grading', () => {
+    const writes: string[] = [];
+    const orig = process.stderr.write.bind(process.stderr);
+    const origError = console.error;
+    process.stderr.write = ((s: string) => {
+      writes.push(String(s));
+      return true;
+    }) as typeof process.stderr.write;
+    console.error = (...a: unknown[]) => writes.push(a.map(String).join(' '));
+    try {
+      // "S_{MBCN}:S" makes compute-engine 0.27 print "Invalid type" with console.error
+      expect(mathEquivalent('S_{MBCN}:S=7:32', '7:32')).toBe(true);
+      expect(mathEquivalent('a:b', '7:32')).toBe(false);
+    } finally {
+      process.stderr.write = orig;
+      console.error = origError;
+    }
+    expect(writes).toEqual([]);
+  });
+});
