@@ -176,6 +176,7 @@ export function createCodeScorer(opts: CodeScorerOptions = {}): CodeScorer {
     }
     const r = await sb.run(job, { signal: options?.signal });
     const score = scoreFromResult(job, r, code);
+    if (sb.isolation === 'unsafe') score.unsandboxed = true;
     if (key && !score.error) {
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
       cache.set(key, score);
