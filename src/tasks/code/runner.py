@@ -25,6 +25,7 @@ Options:
 """
 
 import ast
+import collections
 import builtins
 import json
 import os
@@ -187,8 +188,10 @@ def encode(v, refs=None):
         return [encode(x, refs) for x in v]
     if t is tuple:
         return {"t": [encode(x, refs) for x in v]}
-    if t is dict:
+    if t is dict or t is collections.defaultdict:
         return {"d": [[encode(k, refs), encode(x, refs)] for k, x in v.items()]}
+    if t is collections.Counter or t is collections.OrderedDict:
+        return {"C" if t is collections.Counter else "O": [[encode(k, refs), encode(x, refs)] for k, x in v.items()]}
     if t is set:
         return {"s": [encode(x, refs) for x in v]}
     if t is frozenset:
@@ -202,7 +205,11 @@ def encode(v, refs=None):
     if refs is not None:  # candidate side: keep the object, send a handle
         key = len(refs) + 1
         refs[key] = v
-        return {"o": [key, t.__name__]}
+        try:  # its truth value travels as a plain bool (`assert re.match(...)`-style tests)
+            truth = bool(v)
+        except BaseException:
+            truth = None
+        return {"o": [key, t.__name__, truth]}
     raise TypeError("cannot pass a %s to the candidate (only plain values)" % t.__name__)
 
 
@@ -227,12 +234,13 @@ def decode(x, refs=None, depth=0):
             return bytes.fromhex(v)
         if tag == "c" and type(v) is list and len(v) == 2:
             return complex(float(v[0]), float(v[1]))
-        if tag == "o" and type(v) is list and len(v) == 2 and type(v[0]) is int:
+        if tag == "o" and type(v) is list and len(v) in (2, 3) and type(v[0]) is int:
             if refs is not None:
                 if v[0] not in refs:
                     raise Malformed("unknown handle")
                 return refs[v[0]]
-            return Handle(v[0], str(v[1])[:100])
+            truth = v[2] if len(v) == 3 and type(v[2]) is bool else None
+            return Handle(v[0], str(v[1])[:100], truth)
         if type(v) is list:
             items = [decode(i, refs, depth + 1) for i in v]
             if tag == "t":
@@ -241,8 +249,11 @@ def decode(x, refs=None, depth=0):
                 return set(items)
             if tag == "z":
                 return frozenset(items)
-            if tag == "d" and all(type(p) is list and len(p) == 2 for p in items):
-                return {k: val for k, val in items}
+            if tag in ("d", "C", "O") and all(type(p) is list and len(p) == 2 for p in items):
+                d = {k: val for k, val in items}
+                if tag == "C":
+                    return collections.Counter(d)
+                return collections.OrderedDict(d) if tag == "O" else d
     raise Malformed("not a plain value")
 
 
@@ -254,12 +265,12 @@ class Handle:
     """An opaque reference to a non-plain object living in the candidate process. It may be passed back
     to the candidate (or called); any other use, comparisons first, fails the test."""
 
-    __slots__ = ("_maspo_id", "_maspo_type", "_maspo_chan")
+    __slots__ = ("_maspo_id", "_maspo_type", "_maspo_truth")
 
-    def __init__(self, ident, type_name, chan=None):
+    def __init__(self, ident, type_name, truth=None):
         object.__setattr__(self, "_maspo_id", ident)
         object.__setattr__(self, "_maspo_type", type_name)
-        object.__setattr__(self, "_maspo_chan", chan)
+        object.__setattr__(self, "_maspo_truth", truth)
 
     def _maspo_refuse(self, *_a, **_k):
         raise NotPlain(
@@ -274,12 +285,20 @@ class Handle:
         return chan.call(self._maspo_id, args, kwargs)
 
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _maspo_refuse
-    __bool__ = __len__ = __iter__ = __contains__ = __getitem__ = __hash__ = _maspo_refuse
+    def __bool__(self):
+        # Only the truth value the candidate reported, as a plain bool: the same as returning bool(v).
+        if self._maspo_truth is None:
+            self._maspo_refuse()
+        return self._maspo_truth
+
+    __len__ = __iter__ = __contains__ = __getitem__ = __hash__ = _maspo_refuse
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __abs__ = __neg__ = _maspo_refuse
     __float__ = __int__ = __index__ = __str__ = __repr__ = __format__ = _maspo_refuse
     __truediv__ = __floordiv__ = __mod__ = __pow__ = __round__ = _maspo_refuse
 
     def __getattr__(self, name):
+        if name.startswith("_maspo_"):
+            raise AttributeError(name)
         self._maspo_refuse()
 
     def __setattr__(self, name, value):
