@@ -146,16 +146,8 @@ def invalid_tests(reference, prelude, tests):
         return []
     bad = []
     for i, t in enumerate(tests):
-        try:
-            tree = ast.parse(textwrap.dedent(t).strip())
-        except SyntaxError:
-            continue
-        local = local_names(tree)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                if node.id not in defined and node.id not in local and node.id not in BUILTIN_NAMES:
-                    bad.append(i)
-                    break
+        if free_names(t) - defined - BUILTIN_NAMES:
+            bad.append(i)
     return bad
 
 
@@ -541,18 +533,23 @@ class Remote:
         return "<candidate function %s>" % self.name
 
 
+def free_names(test):
+    """Names one assert reads and does not bind itself (empty when it does not parse)."""
+    try:
+        tree = ast.parse(textwrap.dedent(test).strip())
+    except SyntaxError:
+        return set()
+    local = local_names(tree)
+    return {
+        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in local
+    }
+
+
 def test_names(tests):
     """Names the asserts read that they do not bind themselves."""
     names = set()
     for t in tests:
-        try:
-            tree = ast.parse(textwrap.dedent(t).strip())
-        except SyntaxError:
-            continue
-        local = local_names(tree)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
-                names.add(node.id)
+        names |= free_names(t)
     return names
 
 
