@@ -7,6 +7,8 @@ import type { OptimizationCurvePoint, RunRecord } from './types.js';
 export interface DashboardData {
   generatedAt: string;
   simulated: boolean;
+  /** Some run of the history ran generated code without bubblewrap (MASPO_SANDBOX=unsafe). */
+  unsandboxed?: boolean;
   /** Run records oldest first (items dropped to keep the page small). */
   history: Array<Omit<RunRecord, 'items'>>;
   /** Baseline prompts per agent, for the diffs. */
@@ -165,8 +167,9 @@ export function renderDashboard(data: DashboardData, css: string = readDashboard
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>maspo dashboard</title><style>${css}</style></head>
 <body>
-<header><h1>maspo dashboard</h1><div class="meta">${data.history.length} run(s) · latest ${esc(latest?.runId ?? '—')} · generated ${esc(data.generatedAt)}</div></header>
+<header><h1>maspo dashboard</h1><div class="meta">${data.history.length} run(s) · latest ${esc(latest?.runId ?? '—')} · generated ${esc(data.generatedAt)}${data.unsandboxed ? ' · <b>unsandboxed</b>' : ''}</div></header>
 <main>
+${data.unsandboxed ? '<div class="banner" id="unsandboxed-banner"><b>Unsandboxed.</b> Generated code ran without bubblewrap (MASPO_SANDBOX=unsafe).</div>' : ''}
 ${data.simulated ? '<div class="banner" id="simulated-banner"><b>Simulated model.</b> Results produced by maspo\'s offline simulated model, not a real LLM.</div>' : ''}
 <section id="latest"><h2>Latest run</h2>${verdict}
 <table id="latest-table"><thead><tr><th>benchmark</th><th>split</th><th>n</th><th>accuracy</th><th>95% CI</th><th>misalignment</th><th>errors</th><th>calls</th><th>tokens</th><th>cost</th></tr></thead><tbody>${rows}</tbody></table></section>
@@ -196,6 +199,7 @@ export function dashboardData(
   return {
     generatedAt: new Date().toISOString(),
     simulated: trimmed.some((r) => r.simulated),
+    ...(trimmed.some((r) => r.unsandboxed) ? { unsandboxed: true } : {}),
     history: trimmed,
     ...(baselinePrompts ? { baselinePrompts } : {}),
   };

@@ -224,6 +224,8 @@ export function defineBenchmark(opts: BenchmarkSuiteOptions): void {
           },
           latencyMs: r.latencyMs,
           simulated: simulated || trace.simulated,
+          ...(r.detail ? { detail: r.detail } : {}),
+          ...(r.unsandboxed ? { unsandboxed: true as const } : {}),
         };
         task.meta.maspo = record;
         if (r.error) throw new Error(`${item.id}: ${r.error}`);

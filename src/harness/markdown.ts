@@ -73,6 +73,14 @@ export function renderMarkdown(
       '',
     );
   }
+  if (run.unsandboxed) {
+    lines.push(
+      '> [!CAUTION]',
+      '> **Unsandboxed.** Generated code ran without bubblewrap (`MASPO_SANDBOX=unsafe`): it could reach the',
+      '> network and the host filesystem. Install bubblewrap for graded runs (docs/sandbox.md).',
+      '',
+    );
+  }
   lines.push(
     '| benchmark | split | n | accuracy (95% CI) | Δ vs baseline | misalignment | Δ misalignment | errors | calls | tokens (in/out) | cost |',
     '|---|---|--:|---|---|--:|---|--:|--:|--:|--:|',

@@ -57,6 +57,10 @@ export interface ItemResultRecord {
   usage: ItemUsage;
   latencyMs: number;
   simulated: boolean;
+  /** The scorer's reason for the verdict (code: the failing assert, cpu-timeout, memory, …). */
+  detail?: string;
+  /** Code ran without bubblewrap (MASPO_SANDBOX=unsafe). */
+  unsandboxed?: true;
   /** Hash of the prompts the item ran with. */
   promptsHash?: string;
   thresholds?: BenchmarkThresholds;
@@ -81,6 +85,8 @@ export interface BenchmarkSummary {
   system: string;
   model: string;
   simulated: boolean;
+  /** Some item's code ran without bubblewrap (MASPO_SANDBOX=unsafe). */
+  unsandboxed?: true;
   n: number;
   correct: number;
   errors: number;
@@ -172,6 +178,8 @@ export interface RunRecord {
   runId: string;
   createdAt: string;
   simulated: boolean;
+  /** Some benchmark's code ran without bubblewrap (MASPO_SANDBOX=unsafe). */
+  unsandboxed?: true;
   git?: { sha?: string; ref?: string };
   prompts?: PromptsInfo;
   benchmarks: BenchmarkSummary[];

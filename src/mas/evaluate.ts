@@ -11,6 +11,10 @@ export interface ItemResult {
   extracted: string | null;
   /** Provider failure, or a scorer error (unparseable, sandbox failure): counted apart from wrong answers. */
   error?: string;
+  /** The scorer's reason for the verdict (code: the failing assert, cpu-timeout, memory, syntax error, …). */
+  detail?: string;
+  /** Code ran without bubblewrap (MASPO_SANDBOX=unsafe). */
+  unsandboxed?: true;
   /** Some agent's own answer was correct and the final answer is wrong. */
   misaligned: boolean;
   /** Per agent: its own stated answer and whether that answer is correct (null: it stated none, or it errored). */
@@ -34,6 +38,8 @@ export interface RunResults {
   misalignmentByAgent: Record<string, number>;
   usage: UsageReport;
   simulated: boolean;
+  /** Some item's code ran without bubblewrap (MASPO_SANDBOX=unsafe). */
+  unsandboxed?: true;
   items: ItemResult[];
 }
 
@@ -128,7 +134,15 @@ export async function scoreTrace(
   }
   const misaligned =
     !final.correct && Object.entries(agents).some(([id, a]) => id !== system.output && a.correct === true);
-  return { ...base, correct: final.correct, extracted: final.extracted, misaligned, agents };
+  return {
+    ...base,
+    correct: final.correct,
+    extracted: final.extracted,
+    ...(final.detail ? { detail: final.detail } : {}),
+    ...(final.unsandboxed ? { unsandboxed: true as const } : {}),
+    misaligned,
+    agents,
+  };
 }
 
 /** Summarises scored items into RunResults. */
@@ -162,6 +176,7 @@ export function summarize(
     misalignmentByAgent: byAgent,
     usage,
     simulated,
+    ...(items.some((r) => r.unsandboxed) ? { unsandboxed: true as const } : {}),
     items,
   };
 }
@@ -207,6 +222,13 @@ export async function evaluateSystem(
           })
           .then((r) => {
             results[i] = r;
+            // The verdict travels with the trace (traces.jsonl), its reason included.
+            trace.verdict = {
+              correct: r.correct,
+              ...(r.detail ? { detail: r.detail } : {}),
+              ...(r.error ? { error: r.error } : {}),
+              ...(r.unsandboxed ? { unsandboxed: true as const } : {}),
+            };
             opts.onProgress?.(++done, items.length, r);
           }),
       );

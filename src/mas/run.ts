@@ -88,6 +88,8 @@ export function formatRunSummary(r: RunRecord, outDir?: string): string {
   ];
   if (r.simulated)
     lines.push('note           produced by the simulated model: not a measurement of any real LLM');
+  if (r.unsandboxed)
+    lines.push('sandbox        UNSANDBOXED: generated code ran without bubblewrap (MASPO_SANDBOX=unsafe)');
   if (outDir) lines.push(`wrote          ${join(outDir, 'results.json')}, ${join(outDir, 'traces.jsonl')}`);
   return lines.join('\n');
 }

@@ -73,4 +73,6 @@ export interface Trace {
   simulated: boolean;
   /** Wall time of the whole item. */
   latencyMs?: number;
+  /** The scored verdict, set after scoring (code: `detail` names the failing assert, cpu-timeout, …). */
+  verdict?: { correct: boolean; detail?: string; error?: string; unsandboxed?: true };
 }

@@ -8,6 +8,8 @@ export interface Score {
   error?: string;
   /** Free-form detail, e.g. the failing assert for code. */
   detail?: string;
+  /** Code only: the program ran without bubblewrap (MASPO_SANDBOX=unsafe); every report must say so. */
+  unsandboxed?: true;
 }
 
 export interface Scorer {

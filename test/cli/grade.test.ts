@@ -150,7 +150,31 @@ describe('maspo grade (subprocess)', () => {
       ['wrong', false],
     ]);
   }, 60_000);
-  it('MASPO_SANDBOX=none: a loud warning on stderr, still correct grades on stdout, exit 0', async () => {
+  it('without bubblewrap: nothing runs, exit 2 and how to install it', async () => {
+    const q = file('code-nobwrap.jsonl', [
+      {
+        id: 'x',
+        prediction: '```python\ndef similar_elements(a, b):\n    return ()\n```',
+        benchmark: 'mbpp',
+        task_id: 2,
+      },
+    ]);
+    const { resolvePython } = await import('../../src/tasks/code/index.js');
+    const py = await resolvePython();
+    // A PATH without bwrap (node and python are given by absolute path).
+    const r = await execa(process.execPath, [BIN, 'grade', 'code', '--input', q], {
+      reject: false,
+      env: { MASPO_DATA_DIR: dataDir, PATH: '/nonexistent', MASPO_PYTHON: py.executable },
+      extendEnv: false,
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/needs bubblewrap \(bwrap\), which is not installed/);
+    expect(r.stderr).toMatch(/apt-get install bubblewrap/);
+    expect(r.stderr).toMatch(/MASPO_SANDBOX=unsafe/);
+  }, 60_000);
+
+  it('MASPO_SANDBOX=unsafe: a loud warning on stderr, grades marked "unsandboxed" on stdout, exit 0', async () => {
     const q = file('code-weak.jsonl', [
       {
         id: 'he32',
@@ -169,21 +193,20 @@ describe('maspo grade (subprocess)', () => {
     ]);
     const r = await execa('node', [BIN, 'grade', 'code', '--input', q], {
       reject: false,
-      env: { MASPO_DATA_DIR: dataDir, MASPO_SANDBOX: 'none' },
+      env: { MASPO_DATA_DIR: dataDir, MASPO_SANDBOX: 'unsafe' },
     });
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(
-      /WARNING: the code sandbox runs WITHOUT bubblewrap \(isolation: none was requested\)/,
-    );
+    expect(r.stderr).toMatch(/WARNING: MASPO_SANDBOX=unsafe: generated code runs UNSANDBOXED/);
     expect(r.stderr).toMatch(/CAN reach the network/);
     expect(r.stderr.match(/WARNING/g)).toHaveLength(1);
     const out = r.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(out.map((o) => [o.id, o.correct, o.error])).toEqual([
-      ['he32', true, undefined],
-      ['mbpp-wrong', false, undefined],
+    expect(out.map((o) => [o.id, o.correct, o.error, o.sandbox])).toEqual([
+      ['he32', true, undefined, 'unsandboxed'],
+      ['mbpp-wrong', false, undefined, 'unsandboxed'],
     ]);
+    expect(out[1].detail).toMatch(/^failed assert #0: /);
   }, 60_000);
 });

@@ -2,7 +2,7 @@
 import { loadBenchmark } from '../../datasets/index.js';
 import type { Item } from '../../datasets/types.js';
 import { UsageError } from '../../errors.js';
-import { type CodeScorerOptions, createCodeScorer } from '../../tasks/code/index.js';
+import { type CodeScorerOptions, createCodeScorer, SandboxUnavailableError } from '../../tasks/code/index.js';
 
 export interface CodeGradeLine {
   id: string;
@@ -15,7 +15,11 @@ export interface CodeGradeResult {
   id: string;
   correct: boolean;
   extracted: string | null;
+  /** The reason of the verdict (the failing assert, cpu-timeout, memory, syntax error, crash, …). */
+  detail?: string;
   error?: string;
+  /** Present, and "unsandboxed", when MASPO_SANDBOX=unsafe ran the code without bubblewrap. */
+  sandbox?: 'unsandboxed';
 }
 
 /** Item id for a (benchmark, task_id) pair: humaneval-et accepts `HumanEval/7` or `7`; mbpp `mbpp/2`, `2` or 2. */
@@ -29,7 +33,8 @@ export function itemIdFor(benchmark: string, taskId: string | number): string {
 /**
  * Grades each line (the prediction is the model's full reply; the code is extracted from it) and returns
  * one result per line in input order. Unknown benchmarks or task ids throw a UsageError naming the line
- * before anything runs. A sandbox failure is `error`, never a wrong answer.
+ * before anything runs. A sandbox failure is `error`, never a wrong answer. Without bubblewrap (and without
+ * MASPO_SANDBOX=unsafe) nothing runs: a UsageError (exit 2) says how to install it.
  */
 export async function gradeCodeLines(
   lines: CodeGradeLine[],
@@ -64,11 +69,20 @@ export async function gradeCodeLines(
   }
   const scorer = createCodeScorer(opts);
   try {
+    try {
+      await scorer.sandbox();
+    } catch (e) {
+      if (e instanceof SandboxUnavailableError) throw new UsageError(e.message);
+      throw e;
+    }
+    const unsafe = scorer.isolation() === 'unsafe';
     return await Promise.all(
       lines.map(async (line, i) => {
         const s = await scorer.score(items[i]!, line.prediction);
         const out: CodeGradeResult = { id: line.id, correct: s.correct, extracted: s.extracted };
+        if (s.detail) out.detail = s.detail;
         if (s.error) out.error = s.error;
+        if (unsafe) out.sandbox = 'unsandboxed';
         return out;
       }),
     );

@@ -5,17 +5,40 @@
 import type { Item } from '../../datasets/types.js';
 import type { Score, Scorer } from '../types.js';
 import { extractCode, normaliseCode } from './extract.js';
-import { Sandbox, type SandboxJob, type SandboxOptions, type SandboxResult } from './sandbox.js';
+import {
+  type FailureKind,
+  type Isolation,
+  Sandbox,
+  type SandboxJob,
+  type SandboxOptions,
+  type SandboxResult,
+} from './sandbox.js';
 
 export { extractCode, normaliseCode } from './extract.js';
 export { resolvePython } from './python.js';
-export type { IsolationMode, SandboxJob, SandboxOptions, SandboxResult } from './sandbox.js';
-export { findExecutable, probeSandbox, readableByOthers, Sandbox, warnWeakIsolation } from './sandbox.js';
+export type {
+  FailureKind,
+  Isolation,
+  IsolationMode,
+  SandboxJob,
+  SandboxOptions,
+  SandboxResult,
+} from './sandbox.js';
+export {
+  BWRAP_HELP,
+  findExecutable,
+  isolationFromEnv,
+  probeSandbox,
+  readableByOthers,
+  Sandbox,
+  SandboxUnavailableError,
+  warnUnsandboxed,
+} from './sandbox.js';
 
 export interface CodeScorerOptions extends SandboxOptions {
-  /** CPU time per item (all its asserts), default 10 s; the wall limit is 2 × this + 1 s. */
+  /** CPU time per item (all its asserts), default 10 s. */
   timeoutMs?: number;
-  /** Wall-clock limit per item, default 2 × timeoutMs + 1 s. */
+  /** Wall-clock backstop per item, default 3 × timeoutMs + 5 s (extended while the code uses CPU). */
   wallMs?: number;
   /**
    * Skip asserts that use names the reference solution never defines (upstream breakage in
@@ -29,8 +52,10 @@ export interface CodeScorerOptions extends SandboxOptions {
 
 export type CodeScorer = Scorer & {
   close(): Promise<void>;
-  /** The sandbox pool (created on first use). */
+  /** The sandbox pool (created on first use; rejects with SandboxUnavailableError without bubblewrap). */
   sandbox(): Promise<Sandbox>;
+  /** The isolation in use once the pool has started (`unsafe` = reports must say "unsandboxed"). */
+  isolation(): Isolation | undefined;
   /** Runs already-extracted code against an item's tests. */
   run(item: Item, code: string, options?: { signal?: AbortSignal }): Promise<Score>;
 };
@@ -49,6 +74,7 @@ export function jobFor(item: Item, code: string): SandboxJob {
     code,
     prelude: lines.join('\n'),
     tests: m.tests ?? [],
+    entryPoint: m.entryPoint ?? item.gold,
     reference: typeof m.canonicalSolution === 'string' ? m.canonicalSolution : undefined,
   };
 }
@@ -58,7 +84,30 @@ function clip(s: string, n = 240): string {
   return one.length > n ? `${one.slice(0, n)}…` : one;
 }
 
-/** Turns a sandbox verdict into a Score; the detail names the failing assert (index and text). */
+/** The label that opens the detail of each failure kind (failing asserts open with "failed assert #i"). */
+const KIND_LABEL: Record<FailureKind, string> = {
+  assert: 'failed assert',
+  'test-error': 'failed assert',
+  exception: 'exception',
+  memory: 'memory',
+  recursion: 'exception',
+  'not-plain': 'not a plain value',
+  syntax: 'syntax error',
+  load: 'load error',
+  'no-function': 'no function',
+  'cpu-timeout': 'cpu-timeout',
+  'wall-timeout': 'wall-timeout',
+  output: 'output limit',
+  crash: 'crash',
+  exit: 'crash',
+  protocol: 'crash',
+};
+
+/**
+ * Turns a sandbox verdict into a Score. Every failure's detail opens with its reason (failed assert,
+ * exception, memory, not a plain value, syntax error, load error, no function, cpu-timeout,
+ * wall-timeout, output limit, crash) and names the assert it happened in.
+ */
 export function scoreFromResult(job: SandboxJob, r: SandboxResult, extracted: string): Score {
   const skipped = r.skipped?.length
     ? `; skipped ${r.skipped.length} upstream-broken assert(s) #${r.skipped.join(', #')}`
@@ -69,27 +118,17 @@ export function scoreFromResult(job: SandboxJob, r: SandboxResult, extracted: st
     const n = r.passed ?? job.tests.length;
     return { correct: true, extracted, detail: `passed ${n}/${job.tests.length} asserts${skipped}` };
   }
+  const kind: FailureKind =
+    r.kind ?? (r.phase === 'compile' ? 'syntax' : r.phase === 'load' ? 'load' : 'crash');
+  const reason = r.reason ?? kind;
   let detail: string;
-  switch (r.phase) {
-    case 'test':
-      detail = `failed${at(r.index)} — ${r.reason ?? 'AssertionError'}`;
-      break;
-    case 'compile':
-      detail = `code does not compile: ${r.reason}`;
-      break;
-    case 'load':
-      detail = `code raised while loading: ${r.reason}`;
-      break;
-    case 'timeout':
-      detail = `${r.reason}${r.index !== undefined ? ` during${at(r.index)}` : ''}`;
-      break;
-    case 'output':
-      detail = `${r.reason}${r.index !== undefined ? ` during${at(r.index)}` : ''}`;
-      break;
-    default:
-      detail = `${r.reason ?? 'crashed'}${r.index !== undefined ? ` during${at(r.index)}` : ''}`;
-  }
-  if (r.phase !== 'test' && r.phase !== 'compile' && r.phase !== 'load') detail = `failed: ${detail}`;
+  if (kind === 'assert' || kind === 'test-error') detail = `failed${at(r.index)} — ${reason}`;
+  else if (kind === 'syntax') detail = `syntax error: code does not compile: ${reason}`;
+  else if (kind === 'load') detail = `load error: code raised while loading: ${reason}`;
+  else if (kind === 'no-function') detail = `no function: ${reason}`;
+  else if (r.index !== undefined && (kind === 'exception' || kind === 'recursion' || kind === 'not-plain'))
+    detail = `${KIND_LABEL[kind]}:${at(r.index)} — ${kind === 'not-plain' ? reason : `the candidate raised ${reason}`}`;
+  else detail = `${KIND_LABEL[kind]}: ${reason}${r.index !== undefined ? ` during${at(r.index)}` : ''}`;
   return {
     correct: false,
     extracted,
@@ -100,11 +139,18 @@ export function scoreFromResult(job: SandboxJob, r: SandboxResult, extracted: st
 /** A Scorer for code items. Starts its sandbox pool lazily; call `close()` when done. */
 export function createCodeScorer(opts: CodeScorerOptions = {}): CodeScorer {
   let pool: Promise<Sandbox> | null = null;
+  let isolation: Isolation | undefined;
   const cache = new Map<string, Score>();
   const cacheSize = opts.cacheSize ?? 5000;
   const sandbox = () => {
     if (!pool) {
       pool = Sandbox.create(opts);
+      pool.then(
+        (sb) => {
+          isolation = sb.isolation;
+        },
+        () => {},
+      );
       pool.catch(() => {
         pool = null;
       });
@@ -130,6 +176,7 @@ export function createCodeScorer(opts: CodeScorerOptions = {}): CodeScorer {
     }
     const r = await sb.run(job, { signal: options?.signal });
     const score = scoreFromResult(job, r, code);
+    if (sb.isolation === 'unsafe') score.unsandboxed = true;
     if (key && !score.error) {
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
       cache.set(key, score);
@@ -152,6 +199,7 @@ export function createCodeScorer(opts: CodeScorerOptions = {}): CodeScorer {
     },
     run,
     sandbox,
+    isolation: () => isolation,
     async close() {
       const p = pool;
       pool = null;

@@ -1,17 +1,16 @@
 /**
- * The code sandbox: a pool of long-lived Python fork servers (one per core), each inside bubblewrap
- * when it is available, that run generated code against assert statements.
+ * The code sandbox: a pool of long-lived Python servers (one per core), each inside bubblewrap, that
+ * grade generated code against assert statements. Threat model: docs/sandbox.md.
  *
  * Layers, outermost first:
- *  1. this supervisor: a job queue over `workers` slots, a per-job watchdog (wall deadline + grace) that
- *     kills a stuck slot and starts a fresh one; infrastructure faults come back as `status: 'error'`;
+ *  1. this supervisor: a job queue over `workers` slots, a per-job watchdog (hard wall limit + grace)
+ *     that kills a stuck slot and starts a fresh one; infrastructure faults come back as `status: 'error'`;
  *  2. bubblewrap per slot: new network/PID/IPC/UTS namespaces, read-only `/usr` and interpreter, private
- *     tmpfs `/tmp`, `--clearenv`, `--die-with-parent`; as root the server drops to a per-slot uid;
- *  3. `runner.py` inside: forks one child per job (own session, rlimits on CPU, address space, file
- *     size, processes, open files), enforces wall time and an output cap, kills the job's process group
- *     and sweeps leftovers.
- * Without bubblewrap the same runner runs as a plain subprocess (clean environment, rlimits, per-slot
- * uid when root) after a loud one-time warning that isolation is weaker.
+ *     tmpfs `/tmp`, `--clearenv`, `--die-with-parent`;
+ *  3. `runner.py` inside, the trusted judge: per job it forks one candidate process (own session, own
+ *     uid when root, rlimits) that only loads the program and answers calls; the asserts run in the
+ *     judge on plain values decoded from the candidate's replies.
+ * Without bubblewrap nothing runs unless the user opts in with `MASPO_SANDBOX=unsafe`.
  */
 import {
   accessSync,
@@ -30,13 +29,29 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { type PythonInfo, resolvePython } from './python.js';
 
-export type IsolationMode = 'auto' | 'bwrap' | 'none';
-export type Isolation = 'bwrap' | 'none';
+/** `bwrap` (default): bubblewrap or nothing. `unsafe`: run without bubblewrap (opt-in, reported). */
+export type IsolationMode = 'bwrap' | 'unsafe';
+export type Isolation = 'bwrap' | 'unsafe';
+
+/** Bubblewrap is missing or does not work, and the user did not opt in to `MASPO_SANDBOX=unsafe`. */
+export class SandboxUnavailableError extends Error {
+  override readonly name = 'SandboxUnavailableError';
+}
+
+/** The isolation mode from `MASPO_SANDBOX` (unset or `bwrap` → bwrap; `unsafe` → unsafe). */
+export function isolationFromEnv(env: NodeJS.ProcessEnv = process.env): IsolationMode {
+  const v = env.MASPO_SANDBOX?.trim();
+  if (!v || v === 'bwrap') return 'bwrap';
+  if (v === 'unsafe') return 'unsafe';
+  throw new SandboxUnavailableError(
+    `MASPO_SANDBOX=${JSON.stringify(v)} is not a sandbox mode: use "bwrap" (the default) or "unsafe" (run generated code without bubblewrap, reported as unsandboxed)`,
+  );
+}
 
 export interface SandboxOptions {
   /** Concurrent slots (default `os.availableParallelism()`). */
   workers?: number;
-  /** `auto` (default; env `MASPO_SANDBOX`): bubblewrap if it works, else the weak fallback with a warning. */
+  /** `bwrap` (default; env `MASPO_SANDBOX`): bubblewrap or an error. `unsafe`: no bubblewrap, reported as "unsandboxed". */
   isolation?: IsolationMode;
   /** Python command or path (default env `MASPO_PYTHON`, else `python3`), resolved to the real executable. */
   python?: string;
@@ -62,6 +77,8 @@ export interface SandboxJob {
   prelude?: string;
   /** Assert statements, run one after another in the candidate's module; the first failure stops. */
   tests: readonly string[];
+  /** The function the asserts call; it is taken from the candidate even when the prelude defines it. */
+  entryPoint?: string;
   /** Reference solution, parsed (never run) to find tests that use names it never defines. */
   reference?: string;
   /** Skip tests found broken from the reference (default true). */
@@ -71,17 +88,40 @@ export interface SandboxJob {
    * what decides, so a busy machine does not turn slow-but-correct code into a timeout.
    */
   timeoutMs?: number;
-  /** Wall-clock limit (catches sleeping/blocked code), default 2 × timeoutMs + 1 s. */
+  /**
+   * Wall-clock backstop (catches sleeping/blocked code), default 3 × timeoutMs + 5 s. A candidate still
+   * using CPU at the backstop gets more time, up to 4 × this: CPU time decides, not a busy machine.
+   */
   wallMs?: number;
 }
 
 export type JobPhase = 'compile' | 'load' | 'test' | 'timeout' | 'output' | 'crash';
+
+/** Why a job failed. Every one of them is the candidate's doing (a wrong answer), never an error. */
+export type FailureKind =
+  | 'assert'
+  | 'test-error'
+  | 'exception'
+  | 'memory'
+  | 'recursion'
+  | 'not-plain'
+  | 'syntax'
+  | 'load'
+  | 'no-function'
+  | 'cpu-timeout'
+  | 'wall-timeout'
+  | 'output'
+  | 'crash'
+  | 'exit'
+  | 'protocol';
 
 export interface SandboxResult {
   id: string;
   /** `error` = the sandbox itself failed (never the candidate's fault). */
   status: 'passed' | 'failed' | 'error';
   phase?: JobPhase;
+  /** The reason of a failure (see FailureKind). */
+  kind?: FailureKind;
   /** Index of the failing (or running, on timeout) test. */
   index?: number;
   reason?: string;
@@ -116,21 +156,27 @@ export function findExecutable(name: string): string | null {
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 let warned = false;
-/** Prints the weak-isolation warning once per process; returns whether it printed now. */
-export function warnWeakIsolation(why: string): boolean {
+/** Prints the unsandboxed-mode warning once per process; returns whether it printed now. */
+export function warnUnsandboxed(): boolean {
   if (warned) return false;
   warned = true;
   const bar = '!'.repeat(78);
   process.stderr.write(
-    `\n${bar}\nmaspo: WARNING: the code sandbox runs WITHOUT bubblewrap (${why}).\n` +
-      'Generated code runs as a plain subprocess with a clean environment, rlimits (CPU, memory, files,\n' +
-      'processes when root) and a process-group kill, but it CAN reach the network and read/write the host\n' +
-      'filesystem. Install bubblewrap (apt-get install bubblewrap); on Ubuntu 24.04 also run\n' +
-      '`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`. See docs/sandbox.md.\n' +
+    `\n${bar}\nmaspo: WARNING: MASPO_SANDBOX=unsafe: generated code runs UNSANDBOXED (no bubblewrap).\n` +
+      'It runs as a plain subprocess with a clean environment, rlimits and a process-group kill (as root,\n' +
+      'under a private uid), but it CAN reach the network and read/write the host filesystem. Every report\n' +
+      'of this run says "unsandboxed". Install bubblewrap (apt-get install bubblewrap) instead; see\n' +
+      'docs/sandbox.md.\n' +
       `${bar}\n\n`,
   );
   return true;
 }
+
+/** How to get bubblewrap working, for the error raised when it is not. */
+export const BWRAP_HELP =
+  'Install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`); ' +
+  'on Ubuntu 24.04 also run `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`. ' +
+  'To run generated code without a sandbox anyway, set MASPO_SANDBOX=unsafe (reports then say "unsandboxed"). See docs/sandbox.md.';
 
 /** Number of processes the given uid owns now (for RLIMIT_NPROC when the harness is not root). */
 function processesOf(uid: number): number {
@@ -200,8 +246,15 @@ export function bwrapArgs(py: PythonInfo, opts: { tmpfsBytes: number; root: bool
   a.push('--perms', '0755', '--dir', '/opt', '--perms', '0755', '--dir', '/opt/maspo');
   a.push('--ro-bind', RUNNER, RUNNER_IN_BOX);
   a.push('--proc', '/proc', '--dev', '/dev');
-  a.push('--size', String(opts.tmpfsBytes), '--perms', '01777', '--tmpfs', '/tmp', '--chdir', '/tmp');
-  if (!opts.root) a.push('--unshare-user', '--disable-userns', '--cap-drop', 'ALL');
+  // /tmp is the judge's: only it creates directories there (one private directory per job).
+  a.push('--size', String(opts.tmpfsBytes), '--perms', '0755', '--tmpfs', '/tmp', '--chdir', '/tmp');
+  if (opts.root) {
+    // Root without a user namespace: keep only what the judge needs to run each candidate under the
+    // slot's private uid, give it its job directory, kill what it leaves behind and delete its files.
+    a.push('--cap-drop', 'ALL');
+    for (const cap of ['SETUID', 'SETGID', 'KILL', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER'])
+      a.push('--cap-add', `CAP_${cap}`);
+  } else a.push('--unshare-user', '--disable-userns', '--cap-drop', 'ALL');
   return a;
 }
 
@@ -231,45 +284,43 @@ export interface Probe {
   isolation: Isolation;
   python: PythonInfo;
   bwrap: string | null;
-  /** Why bubblewrap is not used, when it is not. */
-  reason?: string;
 }
 
 const probes = new Map<string, Promise<Probe>>();
 
-/** Decides the isolation level once per (mode, python): runs `bwrap ... python -c` to see it really works. */
-export function probeSandbox(mode: IsolationMode = 'auto', python?: string): Promise<Probe> {
+/**
+ * Decides the isolation once per (mode, python). `bwrap` runs `bwrap ... python -c` to see it really
+ * works and throws a SandboxUnavailableError saying how to install it otherwise; there is no silent
+ * fallback. `unsafe` runs without bubblewrap.
+ */
+export function probeSandbox(mode: IsolationMode = 'bwrap', python?: string): Promise<Probe> {
   const key = `${mode}\0${python ?? ''}`;
   let p = probes.get(key);
   if (!p) {
     p = (async (): Promise<Probe> => {
       const py = await resolvePython(python);
-      if (mode === 'none')
-        return {
-          isolation: 'none',
-          python: await fallbackPython(py, python),
-          bwrap: null,
-          reason: 'isolation: none was requested',
-        };
+      if (mode === 'unsafe')
+        return { isolation: 'unsafe', python: await fallbackPython(py, python), bwrap: null };
       const bwrap = findExecutable('bwrap');
-      let reason: string;
-      if (!bwrap) reason = 'bwrap is not installed';
-      else {
-        const args = [
-          ...bwrapArgs(py, { tmpfsBytes: 1 << 20, root: isRoot() }),
-          '--',
-          py.executable,
-          '-I',
-          '-S',
-          '-c',
-          'print("ok")',
-        ];
-        const r = await execa(bwrap, args, { reject: false, timeout: 20_000, env: {}, extendEnv: false });
-        if (r.exitCode === 0 && r.stdout.trim() === 'ok') return { isolation: 'bwrap', python: py, bwrap };
-        reason = `bwrap failed: ${(r.stderr || r.shortMessage || '').trim().slice(0, 300)}`;
-      }
-      if (mode === 'bwrap') throw new Error(`sandbox: isolation 'bwrap' was required but ${reason}`);
-      return { isolation: 'none', python: await fallbackPython(py, python), bwrap, reason };
+      if (!bwrap)
+        throw new SandboxUnavailableError(
+          `the code sandbox needs bubblewrap (bwrap), which is not installed. ${BWRAP_HELP}`,
+        );
+      const args = [
+        ...bwrapArgs(py, { tmpfsBytes: 1 << 20, root: isRoot() }),
+        '--',
+        py.executable,
+        '-I',
+        '-S',
+        '-c',
+        'print("ok")',
+      ];
+      const r = await execa(bwrap, args, { reject: false, timeout: 20_000, env: {}, extendEnv: false });
+      if (r.exitCode === 0 && r.stdout.trim() === 'ok') return { isolation: 'bwrap', python: py, bwrap };
+      const why = (r.stderr || r.shortMessage || '').trim().slice(0, 300);
+      throw new SandboxUnavailableError(
+        `the code sandbox cannot start bubblewrap (${bwrap}): ${why}. ${BWRAP_HELP}`,
+      );
     })();
     probes.set(key, p);
     p.catch(() => probes.delete(key));
@@ -278,10 +329,11 @@ export function probeSandbox(mode: IsolationMode = 'auto', python?: string): Pro
 }
 
 /**
- * The interpreter for the fallback. As root the fallback runs jobs under a private uid, which cannot
+ * The interpreter for the unsafe mode. As root it runs candidates under a private uid, which cannot
  * import from an interpreter under a private home (pyenv in `/root`): then, unless the user chose the
  * interpreter (`python` option or `MASPO_PYTHON`), `/usr/bin/python3` is used when others can read it.
- * Otherwise the runner refuses to start and every job reports a sandbox error naming the fix.
+ * Otherwise the runner refuses to start and every job reports a sandbox error naming the fix. (Inside
+ * bubblewrap the interpreter's prefix is bound with open parent directories, so this does not arise.)
  */
 async function fallbackPython(py: PythonInfo, explicit?: string): Promise<PythonInfo> {
   if (!isRoot() || readableByOthers(py)) return py;
@@ -291,7 +343,7 @@ async function fallbackPython(py: PythonInfo, explicit?: string): Promise<Python
     const sys = await resolvePython(SYSTEM_PYTHON);
     if (!readableByOthers(sys)) return py;
     process.stderr.write(
-      `maspo: sandbox fallback uses ${sys.executable} (Python ${sys.version}): the sandbox uid cannot read ${py.executable}\n`,
+      `maspo: unsandboxed mode uses ${sys.executable} (Python ${sys.version}): the sandbox uid cannot read ${py.executable}\n`,
     );
     return sys;
   } catch {
@@ -315,6 +367,8 @@ class Slot {
   private timer: NodeJS.Timeout | null = null;
   private keepAlive: NodeJS.Timeout | null = null;
   private tmpbase: string | null = null;
+  /** Whether candidates run under a uid of their own (the harness is root): they cannot reach the judge. */
+  private separateUid = false;
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -347,7 +401,6 @@ class Slot {
       chmodSync(this.tmpbase, 0o711); // the runner's per-slot uid must reach its own `jobs` dir inside
       file = probe.python.executable;
       args = ['-I', '-S', RUNNER, ...runnerArgs, '--tmpbase', join(this.tmpbase, 'jobs')];
-      if (root) args.push('--sweep'); // kill(-1) as the private slot uid reaches only that uid's processes
     }
     const proc = execa(file, args, {
       stdin: 'pipe',
@@ -387,6 +440,7 @@ class Slot {
         }
         if (!isReady && msg.ready) {
           isReady = true;
+          this.separateUid = msg.separateUid === true;
           readyResolve();
         } else if (!isReady && msg.ready === false) {
           readyReject(new Error(String(msg.error ?? 'the sandbox runner refused to start')));
@@ -409,7 +463,11 @@ class Slot {
       this.ready = null;
       const why = `sandbox process exited (${r.signal ?? `code ${r.exitCode}`})${this.stderrTail ? `: ${this.stderrTail.trim().slice(-500)}` : ''}`;
       if (!isReady) readyReject(new Error(why));
-      this.fail(why);
+      // Not root, the candidate shares the judge's uid and could kill it: then its death during a job is
+      // the candidate's doing (a wrong answer). As root the candidate cannot reach it: an infrastructure fault.
+      if (isReady && !this.separateUid && this.busy)
+        this.failCandidate(`the judge process died while the candidate ran (${why})`);
+      else this.fail(why);
     });
     return ready;
   }
@@ -451,6 +509,12 @@ class Slot {
     this.finish(errorResult(p.job, reason));
   }
 
+  private failCandidate(reason: string) {
+    const p = this.busy;
+    if (!p) return;
+    this.finish({ ...errorResult(p.job, reason), status: 'failed', phase: 'crash', kind: 'crash' });
+  }
+
   private onResult(msg: SandboxResult) {
     const p = this.busy;
     if (!p) return;
@@ -472,15 +536,18 @@ class Slot {
     if (this.busy !== pending) return;
     const sb = this.sandbox;
     const timeoutMs = job.timeoutMs ?? sb.defaultTimeoutMs;
-    const wallMs = job.wallMs ?? timeoutMs * 2 + 1000;
+    const wallMs = job.wallMs ?? timeoutMs * 3 + 5000;
+    const hardWallMs = wallMs * 4;
     const wire = {
       id: job.id,
       code: job.code,
       prelude: job.prelude ?? '',
       tests: job.tests,
+      entryPoint: job.entryPoint ?? null,
       reference: job.reference ?? null,
       skipInvalid: job.skipInvalid ?? true,
       timeoutMs: wallMs,
+      hardWallMs,
       cpuSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)),
       memoryBytes: sb.limits.memoryBytes,
       outputBytes: sb.limits.outputBytes,
@@ -489,8 +556,8 @@ class Slot {
     };
     this.timer = setTimeout(() => {
       this.kill();
-      this.fail(`sandbox unresponsive: no verdict ${GRACE_MS} ms after the ${wallMs} ms deadline`);
-    }, wallMs + GRACE_MS);
+      this.fail(`sandbox unresponsive: no verdict ${GRACE_MS} ms after the ${hardWallMs} ms hard deadline`);
+    }, hardWallMs + GRACE_MS);
     if (pending.signal) {
       pending.onAbort = () => {
         if (this.busy !== pending) return;
@@ -561,12 +628,11 @@ export class Sandbox {
     this.slots = Array.from({ length: workers }, (_, i) => new Slot(this, i));
   }
 
+  /** Throws SandboxUnavailableError when bubblewrap is missing/broken and `unsafe` was not chosen. */
   static async create(opts: SandboxOptions = {}): Promise<Sandbox> {
-    const envMode = process.env.MASPO_SANDBOX as IsolationMode | undefined;
-    const mode: IsolationMode =
-      opts.isolation ?? (envMode && ['auto', 'bwrap', 'none'].includes(envMode) ? envMode : 'auto');
+    const mode = opts.isolation ?? isolationFromEnv();
     const probe = await probeSandbox(mode, opts.python);
-    if (probe.isolation === 'none') warnWeakIsolation(probe.reason ?? 'unavailable');
+    if (probe.isolation === 'unsafe') warnUnsandboxed();
     return new Sandbox(probe, opts);
   }
 
