@@ -43,6 +43,8 @@ export interface SamplerOptions {
   /** The prompts the run used (the pre-step's); absent: the config's own prompts. */
   prompts?: PromptsInfo;
   limit?: number;
+  /** Per benchmark limits that replace `limit` (the benches use 100 MATH-500 items and fewer elsewhere). */
+  limits?: Record<string, number>;
   dataDir?: string;
   /** Response cache mode override (the benches turn it off: every sample is fresh anyway). */
   cache?: 'off' | 'read-write';
@@ -79,7 +81,7 @@ export async function createItemSampler(o: SamplerOptions): Promise<ItemSampler>
         const split: Split = config.eval?.split ?? 'test';
         const { loadSplit } = await import('../datasets/index.js');
         let items = await loadSplit(id, split, { ...(dataDir ? { dataDir } : {}) });
-        const limit = o.limit ?? config.eval?.limit;
+        const limit = o.limits?.[benchmark] ?? o.limit ?? config.eval?.limit;
         if (limit !== undefined) items = items.slice(0, limit);
         const prompts = promptsForSuite(o.prompts, system, benchmark);
         return { system, items, split, prompts, scorer: scorerFor(system.task) as Suite['scorer'] };
