@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HarnessInputError, readBaseline, writeBaseline } from '../../src/harness/baseline.js';
+import { dashboardData, renderDashboard } from '../../src/harness/dashboard.js';
 import { evaluateGate, formatFailure, formatVerdict, powerLines } from '../../src/harness/gate.js';
+import { renderMarkdown } from '../../src/harness/markdown.js';
 import { baselineOf, outcomes, perturb, run } from './synthetic.js';
 
 const base = outcomes(100, 70);
@@ -174,6 +176,12 @@ describe('baseline file', () => {
       /^math500: with 30 paired items this run detects an accuracy drop of .* with 80% power/,
     );
     expect(line).toMatch(/WARNING: n is too small to detect the 2\.0 pt tolerance/);
+    const r = run({ math500: perturb(small, 2, 2) });
+    r.gate = v;
+    expect(renderMarkdown(r, baselineOf({ math500: small }), v)).toContain(`- ⚠️ ${line}`);
+    expect(renderDashboard(dashboardData([], r, undefined))).toMatch(
+      /<ul class="power" id="power"><li class="warn">math500: with 30 paired items/,
+    );
     const loose = evaluateGate(
       run({ math500: perturb(outcomes(3000, 2100), 30, 30) }),
       baselineOf({ math500: outcomes(3000, 2100) }),
