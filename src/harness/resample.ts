@@ -9,6 +9,7 @@ import { executeItem } from '../mas/execute.js';
 import type { PromptMap, System } from '../mas/types.js';
 import { scorerFor } from '../tasks/index.js';
 import type { Scorer } from '../tasks/types.js';
+import { scoredFields } from './aggregate.js';
 import { promptsForSuite } from './define.js';
 import type { ItemResultRecord, PromptsInfo } from './types.js';
 import { ITEM_RECORD_VERSION } from './types.js';
@@ -113,19 +114,7 @@ export async function createItemSampler(o: SamplerOptions): Promise<ItemSampler>
       system: s.system.name,
       model,
       id: item.id,
-      correct: r.error ? false : r.correct,
-      extracted: r.extracted,
-      ...(r.error ? { error: r.error } : {}),
-      misaligned: r.misaligned,
-      agents: r.agents,
-      usage: {
-        calls: usage.calls + usage.cacheHits,
-        inputTokens: usage.inputTokens + usage.savedInputTokens,
-        outputTokens: usage.outputTokens + usage.savedOutputTokens,
-        usd: usage.usd,
-        cached: usage.cacheHits,
-      },
-      latencyMs: r.latencyMs,
+      ...scoredFields(r, usage),
       simulated: simulated || trace.simulated,
     };
     return record;
