@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { HarnessInputError, readBaseline } from '../src/harness/baseline.js';
-import { evaluateGate, formatVerdict, type GateOptions } from '../src/harness/gate.js';
+import { evaluateGate, formatVerdict, type GateOptions, powerLines } from '../src/harness/gate.js';
 import { DEFAULT_BASELINE, RunRecordReporter } from '../src/harness/reporter-base.js';
 import { raiseExitCode } from '../src/harness/reporting.js';
 import type { Baseline, RunRecord } from '../src/harness/types.js';
@@ -39,6 +39,7 @@ export default class GateReporter extends RunRecordReporter {
     run.gate = verdict;
     for (const line of formatVerdict(verdict)) this.write(line, !verdict.pass);
     for (const note of verdict.notes) this.write(`  note: ${note}`, false);
+    for (const line of powerLines(verdict)) this.write(`  power: ${line}`, false);
     if (!verdict.pass) raiseExitCode(1);
   }
 

@@ -6,6 +6,7 @@ import { registerBaseline } from './commands/baseline.js';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
+import { registerGate } from './commands/gate.js';
 import { registerGrade } from './commands/grade.js';
 import { registerOptimize } from './commands/optimize.js';
 import { registerRun } from './commands/run.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerOptimize(program);
   registerEval(program);
   registerBaseline(program);
+  registerGate(program);
   return program;
 }
 

@@ -76,6 +76,14 @@ export const maspoConfigSchema = z
       })
       .strict()
       .optional(),
+    /** The regression gate's confirmation stage (docs/harness.md, "Confirmation"). */
+    gate: z
+      .object({
+        /** Confirm every failing paired metric with this many fresh samples per discordant item and side. */
+        confirm: z.number().int().min(1).max(50).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

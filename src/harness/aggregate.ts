@@ -1,3 +1,5 @@
+import type { UsageReport } from '../llm/budget.js';
+import type { ItemResult } from '../mas/evaluate.js';
 import { wilsonInterval } from '../stats/index.js';
 import type {
   BenchmarkSummary,
@@ -113,4 +115,29 @@ export function buildRunRecord(
 /** Natural order for ids such as `mbpp/2` < `mbpp/10`. */
 export function compareIds(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/** The scored part of an item's record: outcome, agents' answers, and usage counting cache hits as calls. */
+export function scoredFields(
+  r: ItemResult,
+  usage: UsageReport['total'],
+): Pick<
+  ItemResultRecord,
+  'correct' | 'extracted' | 'error' | 'misaligned' | 'agents' | 'usage' | 'latencyMs'
+> {
+  return {
+    correct: r.error ? false : r.correct,
+    extracted: r.extracted,
+    ...(r.error ? { error: r.error } : {}),
+    misaligned: r.misaligned,
+    agents: r.agents,
+    usage: {
+      calls: usage.calls + usage.cacheHits,
+      inputTokens: usage.inputTokens + usage.savedInputTokens,
+      outputTokens: usage.outputTokens + usage.savedOutputTokens,
+      usd: usage.usd,
+      cached: usage.cacheHits,
+    },
+    latencyMs: r.latencyMs,
+  };
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { percent as pct } from '../util/format.js';
+import { powerLines } from './gate.js';
 import { appliesTo, promptDiff } from './markdown.js';
-import type { OptimizationCurvePoint, RunRecord } from './types.js';
+import type { GateVerdict, OptimizationCurvePoint, RunRecord } from './types.js';
 
 /** What the dashboard page is built from; embedded in the page as JSON (`#maspo-data`). */
 export interface DashboardData {
@@ -141,7 +142,8 @@ export function renderDashboard(data: DashboardData, css: string = readDashboard
     ? `<p class="verdict ${gate.pass ? 'pass' : 'fail'}" id="verdict">${gate.pass ? 'Gate passed' : 'Gate failed'}</p>` +
       (gate.failures.length
         ? `<ul class="failures">${gate.failures.map((f) => `<li>${esc(`${f.benchmark} ${f.metric}: ${f.test}`)}</li>`).join('')}</ul>`
-        : '')
+        : '') +
+      powerList(gate)
     : '<p class="verdict" id="verdict">No gate verdict</p>';
   const agents = latest?.prompts?.agents ?? {};
   const prompts = Object.keys(agents)
@@ -203,4 +205,11 @@ export function dashboardData(
     history: trimmed,
     ...(baselinePrompts ? { baselinePrompts } : {}),
   };
+}
+
+/** The gate's stated power per benchmark (80% detectable change), warnings marked. */
+function powerList(gate: GateVerdict): string {
+  const lines = powerLines(gate);
+  if (lines.length === 0) return '';
+  return `<ul class="power" id="power">${lines.map((l) => `<li${l.includes('WARNING') ? ' class="warn"' : ''}>${esc(l)}</li>`).join('')}</ul>`;
 }

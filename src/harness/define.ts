@@ -9,6 +9,7 @@ import type { LlmSettingsInput } from '../llm/config.js';
 import type { PromptMap, System } from '../mas/types.js';
 import type { Scorer } from '../tasks/types.js';
 import { hashValue, stableStringify } from '../util/hash.js';
+import { scoredFields } from './aggregate.js';
 import type { BenchmarkThresholds, HarnessProvided, ItemResultRecord, PromptsInfo } from './types.js';
 import { ITEM_RECORD_VERSION } from './types.js';
 
@@ -210,19 +211,7 @@ export function defineBenchmark(opts: BenchmarkSuiteOptions): void {
         const { error: _pending, ...rest } = base;
         const record: ItemResultRecord = {
           ...rest,
-          correct: r.error ? false : r.correct,
-          extracted: r.extracted,
-          ...(r.error ? { error: r.error } : {}),
-          misaligned: r.misaligned,
-          agents: r.agents,
-          usage: {
-            calls: usage.calls + usage.cacheHits,
-            inputTokens: usage.inputTokens + usage.savedInputTokens,
-            outputTokens: usage.outputTokens + usage.savedOutputTokens,
-            usd: usage.usd,
-            cached: usage.cacheHits,
-          },
-          latencyMs: r.latencyMs,
+          ...scoredFields(r, usage),
           simulated: simulated || trace.simulated,
           ...(r.detail ? { detail: r.detail } : {}),
           ...(r.unsandboxed ? { unsandboxed: true as const } : {}),

@@ -1,11 +1,13 @@
-import { mcnemarOneSidedWorse } from '../stats/index.js';
+import { holmAdjust, mcnemarOneSidedWorse, minimumDetectableDrop } from '../stats/index.js';
 import { percent as pct } from '../util/format.js';
 import type {
   Baseline,
   BenchmarkComparison,
+  BenchmarkPower,
   BenchmarkThresholds,
   GateFailure,
   GateVerdict,
+  ItemOutcome,
   RunRecord,
 } from './types.js';
 
@@ -30,14 +32,16 @@ export const DEFAULT_GATE = {
 };
 
 const pt = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} pt`;
-const fmtP = (p: number) => (p < 0.0001 ? p.toExponential(1) : p.toFixed(4));
+export const fmtP = (p: number) => (p < 0.0001 ? p.toExponential(1) : p.toFixed(4));
 
 /**
  * The gate's decision. Per benchmark:
  * - accuracy: fails when the drop on paired items (present in both runs, errored in neither) is significant
- *   by a one-sided exact McNemar test at `alpha` AND larger than `accuracyTolerance`;
+ *   by a one-sided exact McNemar test AFTER Holm's correction over every paired test of the run (family-wise
+ *   error ≤ `alpha`) AND larger than `accuracyTolerance`;
  * - misalignment rate: the same test on the misaligned flags (a rise fails);
- * - absolute floors/ceilings: `minAccuracy`, `maxMisalignmentRate`, `maxErrorRate`.
+ * - absolute floors/ceilings: `minAccuracy`, `maxMisalignmentRate`, `maxErrorRate` — deterministic rules,
+ *   not hypotheses, so they are not part of the Holm family.
  * Improvements, insignificant changes and changes within tolerance pass.
  */
 export function evaluateGate(
@@ -54,6 +58,8 @@ export function evaluateGate(
   const failures: GateFailure[] = [];
   const notes: string[] = [];
   const comparisons: BenchmarkComparison[] = [];
+  const tests: PairedTest[] = [];
+  const rules: GateFailure[] = [];
 
   for (const s of run.benchmarks) {
     const limits: BenchmarkThresholds = {
@@ -80,85 +86,67 @@ export function evaluateGate(
     } else {
       if (base.split !== s.split)
         notes.push(`${s.benchmark}: baseline split ${base.split} differs from this run's ${s.split}`);
-      let n = 0;
-      let accB = 0; // right before, wrong now
-      let accC = 0; // wrong before, right now
-      let baseCorrect = 0;
-      let nowCorrect = 0;
-      let misB = 0; // aligned before, misaligned now (worse)
-      let misC = 0;
-      let baseMis = 0;
-      let nowMis = 0;
-      let unpaired = 0;
-      for (const it of run.items[s.benchmark] ?? []) {
-        const b = base.items[it.id];
-        if (!b) {
-          unpaired++;
-          continue;
-        }
-        if (b.e || it.error) continue;
-        n++;
-        const before = b.c === 1;
-        const now = it.correct;
-        if (before) baseCorrect++;
-        if (now) nowCorrect++;
-        if (before && !now) accB++;
-        if (!before && now) accC++;
-        const mBefore = b.m === 1;
-        if (mBefore) baseMis++;
-        if (it.misaligned) nowMis++;
-        if (!mBefore && it.misaligned) misB++;
-        if (mBefore && !it.misaligned) misC++;
-      }
-      if (unpaired > 0)
-        notes.push(`${s.benchmark}: ${unpaired} item(s) are not in the baseline and were not compared`);
-      cmp.paired = n;
-      if (n === 0) {
+      const c = pairedCounts(run.items[s.benchmark] ?? [], base.items);
+      if (c.unpaired > 0)
+        notes.push(`${s.benchmark}: ${c.unpaired} item(s) are not in the baseline and were not compared`);
+      cmp.paired = c.n;
+      if (c.n === 0) {
         notes.push(`${s.benchmark}: no paired items with the baseline; the paired tests were skipped`);
       } else {
-        const bAcc = baseCorrect / n;
-        const nAcc = nowCorrect / n;
-        const accuracy = pairedCheck(s.benchmark, n, o, failures, notes, {
-          metric: 'accuracy',
-          label: 'accuracy',
-          before: bAcc,
-          now: nAcc,
-          worsened: accB,
-          improved: accC,
-          worsenedLabel: 'newly wrong',
-          improvedLabel: 'newly right',
-          worsening: bAcc - nAcc,
-          change: 'drop',
-          tolerance: o.accuracyTolerance,
-        });
+        const bAcc = c.baseCorrect / c.n;
+        const nAcc = c.nowCorrect / c.n;
+        const bMis = c.baseMis / c.n;
+        const nMis = c.nowMis / c.n;
         cmp.baselineAccuracy = bAcc;
         cmp.accuracyDelta = nAcc - bAcc;
-        cmp.accuracyP = accuracy;
-        if (bAcc - nAcc <= o.accuracyTolerance && nAcc > bAcc) {
-          notes.push(`${s.benchmark}: accuracy improved ${pct(bAcc)} → ${pct(nAcc)} on ${n} paired items`);
-        }
-        const bMis = baseMis / n;
-        const nMis = nowMis / n;
+        cmp.accuracyDiscordant = [c.accB, c.accC];
         cmp.baselineMisalignmentRate = bMis;
         cmp.misalignmentDelta = nMis - bMis;
-        cmp.misalignmentP = pairedCheck(s.benchmark, n, o, failures, notes, {
-          metric: 'misalignmentRate',
-          label: 'misalignment',
-          before: bMis,
-          now: nMis,
-          worsened: misB,
-          improved: misC,
-          worsenedLabel: 'newly misaligned',
-          improvedLabel: 'newly aligned',
-          worsening: nMis - bMis,
-          change: 'rise',
-          tolerance: o.misalignmentTolerance,
-        });
+        cmp.misalignmentDiscordant = [c.misB, c.misC];
+        if (bAcc - nAcc <= o.accuracyTolerance && nAcc > bAcc) {
+          notes.push(`${s.benchmark}: accuracy improved ${pct(bAcc)} → ${pct(nAcc)} on ${c.n} paired items`);
+        }
+        tests.push(
+          {
+            benchmark: s.benchmark,
+            n: c.n,
+            cmp,
+            metric: 'accuracy',
+            label: 'accuracy',
+            before: bAcc,
+            now: nAcc,
+            worsened: c.accB,
+            improved: c.accC,
+            worsenedLabel: 'newly wrong',
+            improvedLabel: 'newly right',
+            worsening: bAcc - nAcc,
+            change: 'drop',
+            tolerance: o.accuracyTolerance,
+            p: mcnemarOneSidedWorse(c.accB, c.accC),
+          },
+          {
+            benchmark: s.benchmark,
+            n: c.n,
+            cmp,
+            metric: 'misalignmentRate',
+            label: 'misalignment',
+            before: bMis,
+            now: nMis,
+            worsened: c.misB,
+            improved: c.misC,
+            worsenedLabel: 'newly misaligned',
+            improvedLabel: 'newly aligned',
+            worsening: nMis - bMis,
+            change: 'rise',
+            tolerance: o.misalignmentTolerance,
+            p: mcnemarOneSidedWorse(c.misB, c.misC),
+          },
+        );
       }
     }
     const maxErr = limits.maxErrorRate ?? o.maxErrorRate;
     if (s.errorRate > maxErr) {
-      failures.push({
+      rules.push({
         benchmark: s.benchmark,
         metric: 'errorRate',
         baseline: base ? base.errorRate : null,
@@ -167,7 +155,7 @@ export function evaluateGate(
       });
     }
     if (limits.minAccuracy !== undefined && s.accuracy < limits.minAccuracy) {
-      failures.push({
+      rules.push({
         benchmark: s.benchmark,
         metric: 'accuracy',
         baseline: cmp.baselineAccuracy ?? base?.accuracy ?? null,
@@ -176,7 +164,7 @@ export function evaluateGate(
       });
     }
     if (limits.maxMisalignmentRate !== undefined && s.misalignmentRate > limits.maxMisalignmentRate) {
-      failures.push({
+      rules.push({
         benchmark: s.benchmark,
         metric: 'misalignmentRate',
         baseline: cmp.baselineMisalignmentRate ?? base?.misalignmentRate ?? null,
@@ -186,8 +174,116 @@ export function evaluateGate(
     }
     comparisons.push(cmp);
   }
+
+  const m = tests.length;
+  const adjusted = holmAdjust(tests.map((t) => t.p));
+  tests.forEach((t, i) => {
+    const pAdj = adjusted[i]!;
+    if (t.metric === 'accuracy') {
+      t.cmp.accuracyP = t.p;
+      t.cmp.accuracyPAdjusted = pAdj;
+    } else {
+      t.cmp.misalignmentP = t.p;
+      t.cmp.misalignmentPAdjusted = pAdj;
+    }
+    const test = pairedDecision(t, pAdj, m, o.alpha, notes);
+    if (test) failures.push(test);
+  });
+  for (const cmp of comparisons) if (cmp.paired > 0) cmp.power = powerOf(cmp, o, m);
+  // Failures in run order: each benchmark's paired tests, then its deterministic rules.
+  const order = new Map(run.benchmarks.map((s, i) => [s.benchmark, i]));
+  const all = [...failures, ...rules].sort(
+    (a, b) => (order.get(a.benchmark) ?? 0) - (order.get(b.benchmark) ?? 0),
+  );
   if (run.benchmarks.length === 0) notes.push('no benchmark results in this run; nothing was gated');
-  return { pass: failures.length === 0, failures, notes, comparisons, options: o };
+  return { pass: all.length === 0, failures: all, notes, comparisons, options: o, tests: m };
+}
+
+/** Share of the Holm level below which a failing paired test counts as strong evidence (not borderline). */
+export const CONFIRM_BAND = 0.1;
+
+interface PairedCounts {
+  n: number;
+  unpaired: number;
+  /** right before and wrong now / wrong before and right now */
+  accB: number;
+  accC: number;
+  baseCorrect: number;
+  nowCorrect: number;
+  /** aligned before and misaligned now (worse) / the reverse */
+  misB: number;
+  misC: number;
+  baseMis: number;
+  nowMis: number;
+}
+
+/** Paired counts of one benchmark: items present in both runs and errored in neither. */
+export function pairedCounts(
+  items: readonly ItemOutcome[],
+  base: Baseline['benchmarks'][string]['items'],
+): PairedCounts {
+  const c: PairedCounts = {
+    n: 0,
+    unpaired: 0,
+    accB: 0,
+    accC: 0,
+    baseCorrect: 0,
+    nowCorrect: 0,
+    misB: 0,
+    misC: 0,
+    baseMis: 0,
+    nowMis: 0,
+  };
+  for (const it of items) {
+    const b = base[it.id];
+    if (!b) {
+      c.unpaired++;
+      continue;
+    }
+    if (b.e || it.error) continue;
+    c.n++;
+    const before = b.c === 1;
+    if (before) c.baseCorrect++;
+    if (it.correct) c.nowCorrect++;
+    if (before && !it.correct) c.accB++;
+    if (!before && it.correct) c.accC++;
+    const mBefore = b.m === 1;
+    if (mBefore) c.baseMis++;
+    if (it.misaligned) c.nowMis++;
+    if (!mBefore && it.misaligned) c.misB++;
+    if (mBefore && !it.misaligned) c.misC++;
+  }
+  return c;
+}
+
+/** The 80%-power detectable change of a benchmark's two paired tests at α/m (Bonferroni: conservative). */
+function powerOf(
+  cmp: BenchmarkComparison,
+  o: { alpha: number; accuracyTolerance: number },
+  m: number,
+): BenchmarkPower {
+  const alpha = o.alpha / Math.max(1, m);
+  const n = cmp.paired;
+  const [ab, ac] = cmp.accuracyDiscordant ?? [0, 0];
+  const [mb, mc] = cmp.misalignmentDiscordant ?? [0, 0];
+  const accuracyDrop = minimumDetectableDrop(n, (ab + ac) / n, alpha);
+  return {
+    alpha,
+    accuracyDrop,
+    misalignmentRise: minimumDetectableDrop(n, (mb + mc) / n, alpha),
+    underpowered: accuracyDrop === null || accuracyDrop > o.accuracyTolerance,
+  };
+}
+
+/** One line per benchmark: what this run could have detected. */
+export function formatPower(cmp: BenchmarkComparison, tolerance: number): string | undefined {
+  const pw = cmp.power;
+  if (!pw) return undefined;
+  const d = (x: number | null) => (x === null ? 'none up to 100 pt' : `${(100 * x).toFixed(1)} pt`);
+  const line = `${cmp.benchmark}: with ${cmp.paired} paired items this run detects an accuracy drop of ${d(pw.accuracyDrop)} and a misalignment rise of ${d(pw.misalignmentRise)} with 80% power (α/m=${fmtP(pw.alpha)})`;
+  return pw.underpowered
+    ? `${line}; WARNING: n is too small to detect the ${(100 * tolerance).toFixed(1)} pt tolerance, so a PASS does not rule out a drop of that size`
+    : line;
 }
 
 const METRIC_NAMES: Record<GateFailure['metric'], string> = {
@@ -203,16 +299,29 @@ export function formatFailure(f: GateFailure): string {
   return `FAIL ${f.benchmark} ${METRIC_NAMES[f.metric]}: baseline ${base} → now ${pct(f.now)} (${f.test})`;
 }
 
+/** The power line of every benchmark with paired items (printed under the verdict). */
+export function powerLines(v: GateVerdict): string[] {
+  return v.comparisons
+    .map((c) => formatPower(c, v.options.accuracyTolerance))
+    .filter((l): l is string => l !== undefined);
+}
+
 export function formatVerdict(v: GateVerdict): string[] {
-  if (v.pass) return [`maspo gate: PASS (${v.comparisons.length} benchmark(s); α=${v.options.alpha})`];
+  if (v.pass)
+    return [
+      `maspo gate: PASS (${v.comparisons.length} benchmark(s); family-wise α=${v.options.alpha}, Holm over ${v.tests ?? 0} paired test(s))`,
+    ];
   return [
     `maspo gate: FAILED (${v.failures.length} failing metric(s))`,
     ...v.failures.map((f) => `  ${formatFailure(f)}`),
   ];
 }
 
-interface PairedMetric {
-  metric: GateFailure['metric'];
+interface PairedTest {
+  benchmark: string;
+  n: number;
+  cmp: BenchmarkComparison;
+  metric: 'accuracy' | 'misalignmentRate';
   label: string;
   before: number;
   now: number;
@@ -225,33 +334,36 @@ interface PairedMetric {
   worsening: number;
   change: 'drop' | 'rise';
   tolerance: number;
+  /** Raw one-sided exact McNemar p. */
+  p: number;
 }
 
 /**
- * One paired regression check: fails only when the exact one-sided McNemar test is significant AND the
- * change is beyond the tolerance; a large but insignificant change is noted as noise. Returns the p-value.
+ * One paired regression check: fails only when the Holm-adjusted p is within α AND the change is beyond
+ * the tolerance; a large but insignificant change is noted as noise. Returns the failure, if any.
  */
-function pairedCheck(
-  benchmark: string,
-  n: number,
-  o: { alpha: number },
-  failures: GateFailure[],
+function pairedDecision(
+  t: PairedTest,
+  pAdj: number,
+  m: number,
+  alpha: number,
   notes: string[],
-  m: PairedMetric,
-): number {
-  const p = mcnemarOneSidedWorse(m.worsened, m.improved);
-  if (p < o.alpha && m.worsening > m.tolerance) {
-    failures.push({
-      benchmark,
-      metric: m.metric,
-      baseline: m.before,
-      now: m.now,
-      test: `exact McNemar one-sided p=${fmtP(p)} < α=${o.alpha} on ${n} paired items (${m.worsened} ${m.worsenedLabel}, ${m.improved} ${m.improvedLabel}), ${m.change} ${pt(m.now - m.before)} beyond tolerance ${pt(m.tolerance).slice(1)}`,
-    });
-  } else if (m.worsening > m.tolerance) {
+): GateFailure | undefined {
+  if (pAdj <= alpha && t.worsening > t.tolerance) {
+    return {
+      benchmark: t.benchmark,
+      metric: t.metric,
+      baseline: t.before,
+      now: t.now,
+      pAdjusted: pAdj,
+      borderline: pAdj > CONFIRM_BAND * alpha,
+      test: `exact McNemar one-sided p=${fmtP(t.p)}, Holm-adjusted p=${fmtP(pAdj)} ≤ α=${alpha} over ${m} paired test(s), on ${t.n} paired items (${t.worsened} ${t.worsenedLabel}, ${t.improved} ${t.improvedLabel}), ${t.change} ${pt(t.now - t.before)} beyond tolerance ${pt(t.tolerance).slice(1)}`,
+    };
+  }
+  if (t.worsening > t.tolerance) {
     notes.push(
-      `${benchmark}: ${m.label} ${pct(m.before)} → ${pct(m.now)} is not significant (p=${fmtP(p)} ≥ α=${o.alpha}); passes as noise`,
+      `${t.benchmark}: ${t.label} ${pct(t.before)} → ${pct(t.now)} is not significant after Holm's correction (p=${fmtP(t.p)}, adjusted p=${fmtP(pAdj)} > α=${alpha} over ${m} paired tests); passes as noise`,
     );
   }
-  return p;
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { diffLines } from 'diff';
 import { percent as pct } from '../util/format.js';
-import { formatFailure } from './gate.js';
+import { formatFailure, powerLines } from './gate.js';
 import type { Baseline, GateVerdict, RunRecord } from './types.js';
 
 /** GitHub refuses comment bodies above 65,536 characters. */
@@ -118,10 +118,15 @@ export function renderMarkdown(
     lines.push('### Gate', '');
     if (verdict.pass) {
       lines.push(
-        `Passed: no significant regression (exact McNemar, one-sided, α=${verdict.options.alpha}; tolerance ${pct(verdict.options.accuracyTolerance)} accuracy / ${pct(verdict.options.misalignmentTolerance)} misalignment; error ceiling ${pct(verdict.options.maxErrorRate)}).`,
+        `Passed: no significant regression (exact McNemar, one-sided, Holm-corrected over ${verdict.tests ?? 0} paired tests at family-wise α=${verdict.options.alpha}; tolerance ${pct(verdict.options.accuracyTolerance)} accuracy / ${pct(verdict.options.misalignmentTolerance)} misalignment; error ceiling ${pct(verdict.options.maxErrorRate)}).`,
       );
     } else {
       for (const f of verdict.failures) lines.push(`- ${formatFailure(f)}`);
+    }
+    const power = powerLines(verdict);
+    if (power.length > 0) {
+      lines.push('', '**Power** (smallest change this run detects with 80% power):', '');
+      for (const l of power) lines.push(`- ${l.includes('WARNING') ? '⚠️ ' : ''}${l}`);
     }
     if (verdict.notes.length > 0) {
       lines.push('', '<details><summary>Notes</summary>', '');

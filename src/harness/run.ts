@@ -3,11 +3,12 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Reporter, TestModule } from 'vitest/node';
 import { HarnessInputError } from './baseline.js';
+import { confirmStage } from './confirm-run.js';
 import { formatVerdict, type GateOptions } from './gate.js';
 import { maspoReporters } from './plugin.js';
 import { resolvePrompts } from './prestep.js';
 import { sharedState } from './reporting.js';
-import type { HarnessProvided, RunRecord } from './types.js';
+import type { GateVerdict, HarnessProvided, PromptsInfo, RunRecord } from './types.js';
 
 export interface EvalOptions extends GateOptions {
   config: string;
@@ -20,6 +21,14 @@ export interface EvalOptions extends GateOptions {
   noOptimize?: boolean;
   seedPrompts?: boolean;
   limit?: number;
+  /**
+   * Confirmation (stage 2): fresh samples per discordant item and side. Given (here or as the config's
+   * `gate.confirm`), every failing paired metric is confirmed; otherwise only borderline ones, with
+   * DEFAULT_CONFIRM_REPEATS samples.
+   */
+  confirm?: number;
+  /** Allow re-sampling the baseline's prompts, which confirmation needs (`--confirm-baseline`). */
+  confirmBaseline?: boolean;
   /** Vitest file/name filters. */
   filters?: string[];
   /** Test-file globs (default every `*.eval.ts` under the working directory). */
@@ -205,7 +214,36 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       run,
       ...written,
     };
-  const gate = run.gate;
-  if (!gate) return { exitCode: 2, message: 'the gate produced no verdict', run, ...written };
+  if (!run.gate) return { exitCode: 2, message: 'the gate produced no verdict', run, ...written };
+  const gate = await confirmIfNeeded(run, run.gate, pre, o, baselineFile, log, {
+    summaryFile,
+    dashboardDir,
+    historyFile,
+    latestFile,
+  });
   return { exitCode: gate.pass ? 0 : 1, message: formatVerdict(gate)[0]!, run, ...written };
+}
+
+/** Runs the confirmation stage when a paired failure calls for it, and rewrites the run's reports. */
+async function confirmIfNeeded(
+  run: RunRecord,
+  gate: GateVerdict,
+  pre: { configPath: string; prompts?: PromptsInfo; dataDir?: string },
+  o: EvalOptions,
+  baselineFile: string,
+  log: (line: string) => void,
+  files: { summaryFile: string; dashboardDir: string; historyFile: string; latestFile: string },
+): Promise<GateVerdict> {
+  const final = await confirmStage(run, gate, {
+    configPath: pre.configPath,
+    ...(pre.prompts ? { prompts: pre.prompts } : {}),
+    ...(pre.dataDir ? { dataDir: pre.dataDir } : {}),
+    ...(o.limit ? { limit: o.limit } : {}),
+    ...(o.confirm !== undefined ? { confirm: o.confirm } : {}),
+    confirmBaseline: o.confirmBaseline === true,
+    baselineFile,
+    log,
+    files,
+  });
+  return final;
 }

@@ -145,6 +145,9 @@ export interface GateFailure {
   metric: 'accuracy' | 'misalignmentRate' | 'errorRate' | 'coverage';
   baseline: number | null;
   now: number;
+  /** Paired tests only: the Holm-adjusted p-value, and whether it lies in the confirmation band. */
+  pAdjusted?: number;
+  borderline?: boolean;
   /** Human-readable name of the test or rule that failed, with its numbers. */
   test: string;
 }
@@ -160,6 +163,24 @@ export interface BenchmarkComparison {
   misalignmentDelta: number | null;
   misalignmentP: number | null;
   baselineErrorRate: number | null;
+  /** Holm-adjusted p-values over every paired test of the run (see docs/harness.md). */
+  accuracyPAdjusted?: number | null;
+  misalignmentPAdjusted?: number | null;
+  /** Discordant paired items: [worsened, improved] per metric. */
+  accuracyDiscordant?: [number, number];
+  misalignmentDiscordant?: [number, number];
+  /** What this run could detect (80% power at the Holm level α/m). */
+  power?: BenchmarkPower;
+}
+
+export interface BenchmarkPower {
+  /** The per-test level used: α/m, the level the first Holm step faces. */
+  alpha: number;
+  /** Smallest accuracy drop / misalignment rise (0–1) detected with 80% power; null = none up to 100 pt. */
+  accuracyDrop: number | null;
+  misalignmentRise: number | null;
+  /** The accuracy tolerance is smaller than the detectable drop: a PASS does not rule out a drop of that size. */
+  underpowered: boolean;
 }
 
 export interface GateVerdict {
@@ -169,6 +190,30 @@ export interface GateVerdict {
   notes: string[];
   comparisons: BenchmarkComparison[];
   options: { alpha: number; accuracyTolerance: number; misalignmentTolerance: number; maxErrorRate: number };
+  /** Paired tests in the Holm family (m): two per benchmark with paired items. */
+  tests?: number;
+  /** Stage 2 (confirmation of borderline failures on fresh samples), when it ran. */
+  confirmation?: ConfirmationReport;
+}
+
+/** What the confirmation stage did (docs/harness.md, "Confirmation"). */
+export interface ConfirmationReport {
+  /** Fresh samples per discordant item and side. */
+  repeats: number;
+  /** Whether the baseline's prompts were re-sampled too (`--confirm-baseline`). */
+  baselineResampled: boolean;
+  metrics: Array<{
+    benchmark: string;
+    metric: 'accuracy' | 'misalignmentRate';
+    items: number;
+    /** Fresh discordant pairs: worsened, improved; and the stage-2 p (raw, Holm-adjusted over the confirmed metrics). */
+    worsened: number;
+    improved: number;
+    p: number;
+    pAdjusted: number;
+    confirmed: boolean;
+  }>;
+  cost: { calls: number; inputTokens: number; outputTokens: number; usd: number };
 }
 
 /** The versioned record the json reporter appends to its history file (one JSON object per line). */

@@ -1,10 +1,15 @@
 /** Small, exact statistics for paired binary outcomes (accuracy on the same items). */
 
-/** log of n choose k, via log-gamma-free summation (n is at most a few thousand here). */
+/** log k! for k = 0, 1, …, grown on demand (summed logs: exact enough for n up to millions). */
+const logFactorials: number[] = [0];
+function logFactorial(k: number): number {
+  for (let i = logFactorials.length; i <= k; i++) logFactorials.push(logFactorials[i - 1]! + Math.log(i));
+  return logFactorials[k]!;
+}
+
+/** log of n choose k. */
 function logChoose(n: number, k: number): number {
-  let s = 0;
-  for (let i = 1; i <= k; i++) s += Math.log(n - k + i) - Math.log(i);
-  return s;
+  return logFactorial(n) - logFactorial(k) - logFactorial(n - k);
 }
 
 /**
@@ -22,10 +27,27 @@ export function mcnemarExact(b: number, c: number): number {
 
 /** One-sided exact McNemar p for "now is worse than before" (b > c). */
 export function mcnemarOneSidedWorse(b: number, c: number): number {
-  const n = b + c;
-  if (n === 0) return 1;
+  return binomialUpperTail(b + c, b, 0.5);
+}
+
+/** P(Binomial(n, q) = k). */
+export function binomialPmf(n: number, k: number, q: number): number {
+  if (k < 0 || k > n) return 0;
+  if (q <= 0) return k === 0 ? 1 : 0;
+  if (q >= 1) return k === n ? 1 : 0;
+  return Math.exp(logChoose(n, k) + k * Math.log(q) + (n - k) * Math.log(1 - q));
+}
+
+/** P(Binomial(n, q) ≥ k), exactly (n is at most a few thousand here). */
+export function binomialUpperTail(n: number, k: number, q: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (q <= 0) return 0;
+  if (q >= 1) return 1;
+  const lq = Math.log(q);
+  const lr = Math.log(1 - q);
   let tail = 0;
-  for (let i = b; i <= n; i++) tail += Math.exp(logChoose(n, i) - n * Math.LN2);
+  for (let i = k; i <= n; i++) tail += Math.exp(logChoose(n, i) + i * lq + (n - i) * lr);
   return Math.min(1, tail);
 }
 
@@ -88,3 +110,6 @@ export function comparePaired(
     p: mcnemarExact(b, c),
   };
 }
+
+export { holmAdjust, holmReject } from './multiple.js';
+export { criticalCount, mcnemarPower, minimumDetectableDrop } from './power.js';

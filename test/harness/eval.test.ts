@@ -111,7 +111,7 @@ describe('maspo eval exit codes (simulated model)', () => {
     );
     expect(r.code).toBe(1);
     expect(r.out).toMatch(
-      /FAIL math500 accuracy: baseline \d+\.\d% → now \d+\.\d% \(exact McNemar one-sided p=\S+ < α=0\.05 on 100 paired items/,
+      /FAIL math500 accuracy: baseline \d+\.\d% → now \d+\.\d% \(exact McNemar one-sided p=\S+, Holm-adjusted p=\S+ ≤ α=0\.05 over \d+ paired test\(s\), on 100 paired items/,
     );
     const md = readFileSync(join(dir, 'summary.md'), 'utf8');
     expect(md).toContain('❌ gate failed');

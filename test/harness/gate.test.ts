@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HarnessInputError, readBaseline, writeBaseline } from '../../src/harness/baseline.js';
-import { evaluateGate, formatFailure, formatVerdict } from '../../src/harness/gate.js';
+import { dashboardData, renderDashboard } from '../../src/harness/dashboard.js';
+import { evaluateGate, formatFailure, formatVerdict, powerLines } from '../../src/harness/gate.js';
+import { renderMarkdown } from '../../src/harness/markdown.js';
 import { baselineOf, outcomes, perturb, run } from './synthetic.js';
 
 const base = outcomes(100, 70);
@@ -22,7 +24,7 @@ describe('gate', () => {
     expect(line).toContain('baseline 70.0%');
     expect(line).toContain('now 52.0%');
     expect(line).toMatch(
-      /exact McNemar one-sided p=\S+ < α=0.05 on 100 paired items \(20 newly wrong, 2 newly right\)/,
+      /exact McNemar one-sided p=\S+, Holm-adjusted p=\S+ ≤ α=0.05 over 2 paired test\(s\), on 100 paired items \(20 newly wrong, 2 newly right\)/,
     );
     expect(v.comparisons[0]!.accuracyP!).toBeLessThan(0.001);
   });
@@ -57,11 +59,11 @@ describe('gate', () => {
   });
 
   it('respects a configurable alpha', () => {
-    const now = perturb(base, 9, 2); // p ≈ 0.033 one-sided
+    const now = perturb(base, 12, 2); // p ≈ 0.0065 one-sided, Holm-adjusted over 2 tests ≈ 0.013
     const at05 = evaluateGate(run({ math500: now }), baselineOf({ math500: base }), { alpha: 0.05 });
     const at01 = evaluateGate(run({ math500: now }), baselineOf({ math500: base }), { alpha: 0.01 });
-    expect(at05.comparisons[0]!.accuracyP!).toBeGreaterThan(0.01);
-    expect(at05.comparisons[0]!.accuracyP!).toBeLessThan(0.05);
+    expect(at05.comparisons[0]!.accuracyPAdjusted!).toBeGreaterThan(0.01);
+    expect(at05.comparisons[0]!.accuracyPAdjusted!).toBeLessThan(0.05);
     expect(at05.pass).toBe(false);
     expect(at01.pass).toBe(true);
   });
@@ -135,5 +137,57 @@ describe('baseline file', () => {
     expect(() => readBaseline(join(dir, 'missing.json'))).toThrow(/maspo baseline update/);
     writeFileSync(file, '{oops');
     expect(() => readBaseline(file)).toThrow(/not valid JSON/);
+  });
+
+  it('controls the family-wise error: a lone p≈0.02 among six suites passes, real damage still fails', () => {
+    const suites = ['math500', 'aqua', 'gpqa-diamond', 'agieval-math', 'mbpp', 'humaneval-et'];
+    const base6 = Object.fromEntries(suites.map((b) => [b, base]));
+    const noisy = { ...base6, aqua: perturb(base, 10, 2) }; // raw p ≈ 0.019: would fail without correction
+    const v = evaluateGate(run(noisy), baselineOf(base6));
+    expect(v.tests).toBe(12);
+    const aqua = v.comparisons.find((c) => c.benchmark === 'aqua')!;
+    expect(aqua.accuracyP!).toBeLessThan(0.05);
+    expect(aqua.accuracyPAdjusted!).toBeGreaterThan(0.05);
+    expect(v.pass).toBe(true);
+    expect(v.notes.join('\n')).toMatch(/aqua: accuracy .* not significant after Holm's correction/);
+
+    const damaged = evaluateGate(run({ ...base6, math500: perturb(base, 20, 2) }), baselineOf(base6));
+    expect(damaged.pass).toBe(false);
+    expect(damaged.failures.map((f) => `${f.benchmark} ${f.metric}`)).toEqual(['math500 accuracy']);
+    expect(damaged.failures[0]!.borderline).toBe(false); // adjusted p ≈ 7e-4 < α/10
+  });
+
+  it('flags a failure with weak evidence as borderline (adjusted p in (α/10, α])', () => {
+    const v = evaluateGate(run({ math500: perturb(base, 12, 2) }), baselineOf({ math500: base }));
+    expect(v.pass).toBe(false);
+    expect(v.failures[0]!.pAdjusted!).toBeGreaterThan(0.005);
+    expect(v.failures[0]!.borderline).toBe(true);
+  });
+
+  it('states power per benchmark and warns when n cannot detect the tolerance', () => {
+    const small = outcomes(30, 20);
+    const v = evaluateGate(run({ math500: perturb(small, 2, 2) }), baselineOf({ math500: small }));
+    const pw = v.comparisons[0]!.power!;
+    expect(pw.alpha).toBeCloseTo(0.025);
+    expect(pw.underpowered).toBe(true);
+    expect(pw.accuracyDrop === null || pw.accuracyDrop > 0.1).toBe(true);
+    const [line] = powerLines(v);
+    expect(line).toMatch(
+      /^math500: with 30 paired items this run detects an accuracy drop of .* with 80% power/,
+    );
+    expect(line).toMatch(/WARNING: n is too small to detect the 2\.0 pt tolerance/);
+    const r = run({ math500: perturb(small, 2, 2) });
+    r.gate = v;
+    expect(renderMarkdown(r, baselineOf({ math500: small }), v)).toContain(`- ⚠️ ${line}`);
+    expect(renderDashboard(dashboardData([], r, undefined))).toMatch(
+      /<ul class="power" id="power"><li class="warn">math500: with 30 paired items/,
+    );
+    const loose = evaluateGate(
+      run({ math500: perturb(outcomes(3000, 2100), 30, 30) }),
+      baselineOf({ math500: outcomes(3000, 2100) }),
+      { accuracyTolerance: 0.05 },
+    );
+    expect(loose.comparisons[0]!.power!.underpowered).toBe(false);
+    expect(powerLines(loose)[0]).not.toMatch(/WARNING/);
   });
 });

@@ -39,6 +39,15 @@ export function registerEval(program: Command): void {
     .option('--alpha <p>', 'significance level of the paired tests', num('alpha', 1e-9, 0.5))
     .option('--tolerance <pt>', 'accuracy drop / misalignment rise tolerated (0–1)', num('tolerance', 0, 1))
     .option('--max-error-rate <r>', 'error-rate ceiling (0–1)', num('max-error-rate', 0, 1))
+    .option(
+      '--confirm <n>',
+      "confirm every failing paired metric on n fresh samples of its discordant items (default: only borderline ones, 3 samples; or the config's gate.confirm)",
+      num('confirm', 1, 50),
+    )
+    .option(
+      '--confirm-baseline',
+      "allow confirmation to re-sample the baseline's prompts (it needs both sides; never done silently)",
+    )
     .action(async (filters: string[], o: Record<string, unknown>) => {
       const { runEval } = await import('../../harness/run.js');
       const baselineGiven =
@@ -59,6 +68,8 @@ export function registerEval(program: Command): void {
           ? { accuracyTolerance: o.tolerance as number, misalignmentTolerance: o.tolerance as number }
           : {}),
         ...(o.maxErrorRate !== undefined ? { maxErrorRate: o.maxErrorRate as number } : {}),
+        ...(o.confirm !== undefined ? { confirm: Math.round(o.confirm as number) } : {}),
+        ...(o.confirmBaseline ? { confirmBaseline: true } : {}),
         filters,
       });
       const lines = [`maspo eval: ${out.message}`];

@@ -131,16 +131,33 @@ export function agentReply(state: SimState, call: ProviderCall, model: { skill: 
     if (HABIT_DRAWS.has(name)) return 't0';
     return rho > 0 && Prng.from('sim-corr', itemKey, identity, nonce, name).next() < rho ? 't0' : nonce;
   };
+  const jitter = state.world.agent.nondeterminism;
+  const runKey = `s${providerSeed(call.seed, call.sampleIndex) ?? ''}`;
   const ctx: Ctx = {
     state,
     a,
     model,
-    u: (name) => Prng.from('sim-agent', itemKey, identity, keyOf(name), name).next(),
+    u: (name) => {
+      const key = keyOf(name);
+      const u = Prng.from('sim-agent', itemKey, identity, key, name).next();
+      // Run-to-run nondeterminism: the temperature-0 decision itself wobbles with the seed, so only draws
+      // close to their threshold change (see agent.nondeterminism in docs/simulated-model.md).
+      if (jitter === 0 || key !== 't0' || FREE_DRAWS.has(name) || HABIT_DRAWS.has(name)) return u;
+      return sigmoid(
+        logit(u) + jitter * normalDraw(Prng.from('sim-jitter', itemKey, identity, runKey, name)),
+      );
+    },
     prng: (name) => Prng.from('sim-agent', itemKey, identity, keyOf(name), name),
   };
   if (!a.item) return unknownReply(ctx);
   if (a.task === 'code') return codeReply(ctx, a.item);
   return answerReply(ctx, a.item);
+}
+
+/** A standard normal draw (Box–Muller). */
+function normalDraw(r: Prng): number {
+  const u1 = Math.max(r.next(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * r.next());
 }
 
 function difficultyOf(world: World, item: Item | undefined): number {
@@ -158,10 +175,7 @@ function difficultyOf(world: World, item: Item | undefined): number {
 export function itemLatent(world: World, item: Item | undefined): number {
   const sd = world.difficulty.itemSpread;
   if (!item || sd === 0) return 0;
-  const r = Prng.from('sim-item-latent', item.id);
-  const u1 = Math.max(r.next(), 1e-12);
-  const u2 = r.next();
-  return sd * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  return sd * normalDraw(Prng.from('sim-item-latent', item.id));
 }
 
 /**

@@ -1,21 +1,20 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { recognizeRequest } from '../../contracts/index.js';
 import { BENCHMARK_IDS, type Item, type ItemSource } from '../../datasets/types.js';
-import { hashValue, sha256 } from '../../util/hash.js';
+import { hashValue } from '../../util/hash.js';
 import { abortError, ProviderError } from '../errors.js';
 import type { Provider, ProviderCall, ProviderResult } from '../types.js';
 import { type AgentAnalysis, agentReply, analyseAgentPrompt, type SimState } from './agent.js';
 import { ItemIndex } from './items.js';
 import { judgeReply } from './judge.js';
 import { optimizerReply } from './optimizer.js';
+import { SIM_VERSION } from './version.js';
 import { compileDirectives, loadWorld, type World } from './world.js';
 
 export { agentReply, analyseAgentPrompt } from './agent.js';
 export { injectBug } from './code.js';
 export { ItemIndex } from './items.js';
 export { judgeDecision } from './judge.js';
+export { SIM_VERSION } from './version.js';
 export { DEFAULT_WORLD_PATH, loadWorld, parseWorld, type World, WorldError, worldSchema } from './world.js';
 
 export interface SimProviderOptions {
@@ -87,15 +86,12 @@ async function loadItems(dataDir: string | undefined): Promise<Item[]> {
 }
 
 /**
- * A hash of the simulated model's own code and of the world in force: part of every cache key for `sim:`
- * models, so recalibrating the sim never replays answers the previous version gave.
+ * The simulator's behaviour version and the world in force: part of every cache key for `sim:` models and
+ * of prompt artifacts' models hash, so recalibrating the sim never replays answers the previous version
+ * gave, while refactors that change no behaviour leave shipped artifacts valid (ARCHITECTURE.md).
  */
 export function simFingerprint(world: World): string {
-  const dir = dirname(fileURLToPath(import.meta.url));
-  const files = readdirSync(dir)
-    .filter((f) => /\.(ts|js|mjs|yaml)$/.test(f) && !f.endsWith('.d.ts'))
-    .sort();
-  return hashValue({ world, code: files.map((f) => [f, sha256(readFileSync(join(dir, f), 'utf8'))]) });
+  return hashValue({ world, simVersion: SIM_VERSION });
 }
 
 /** The fingerprint of the simulated world a config uses (its `llm.sim.worldPath`, else the default world). */

@@ -118,6 +118,11 @@ export const worldSchema = z
         code: z.object({ extrasRate: prob }).strict(),
         /** At temperature > 0: chance that each decision of a sample (solve, style, wrong answer…) repeats the temperature-0 one. */
         sampleCorrelation: prob.default(0),
+        /**
+         * Run-to-run nondeterminism, also at temperature 0: logit standard deviation of a per-seed jitter of
+         * every decision, so decisions near their threshold flip between runs with different seeds.
+         */
+        nondeterminism: z.number().min(0).max(5).default(0),
       })
       .strict(),
     judge: z

@@ -1,0 +1,10 @@
+/**
+ * The simulated model's behaviour version. Bump it in any change that alters what the sim answers for a
+ * request (decisions, wording, usage, judge or optimizer behaviour); leave it for refactors that change
+ * nothing observable. It enters every `sim:` cache key and the models hash of prompt artifacts, so a bump
+ * makes cached replies and shipped artifacts stale (regenerate them), and a refactor does not.
+ *
+ * History: 1 — the simulator as of the first SIM_VERSION (hash of its source before);
+ * 2 — run-to-run nondeterminism (`agent.nondeterminism`, issue 12).
+ */
+export const SIM_VERSION = 2;
