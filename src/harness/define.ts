@@ -212,6 +212,7 @@ export function defineBenchmark(opts: BenchmarkSuiteOptions): void {
           ...rest,
           correct: r.error ? false : r.correct,
           extracted: r.extracted,
+          ...(item.task === 'code' ? {} : { gold: item.gold }),
           ...(r.error ? { error: r.error } : {}),
           misaligned: r.misaligned,
           agents: r.agents,
