@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HarnessInputError, readBaseline, readHistory } from '../src/harness/baseline.js';
 import { dashboardData, renderDashboard } from '../src/harness/dashboard.js';
 import { DEFAULT_BASELINE, RunRecordReporter } from '../src/harness/reporter-base.js';
-import type { RunRecord } from '../src/harness/types.js';
+import type { Baseline, RunRecord } from '../src/harness/types.js';
 import { writeFileAtomicSync } from '../src/util/fs.js';
 import { DEFAULT_HISTORY } from './json.js';
 
@@ -48,13 +48,13 @@ export function writeDashboard(
   } catch (err) {
     if (!(err instanceof HarnessInputError)) throw err;
   }
-  let baselinePrompts: Record<string, string> | undefined;
+  let baseline: Baseline | undefined;
   try {
-    if (o.baseline && existsSync(o.baseline)) baselinePrompts = readBaseline(o.baseline).prompts;
+    if (o.baseline && existsSync(o.baseline)) baseline = readBaseline(o.baseline);
   } catch (err) {
     if (!(err instanceof HarnessInputError)) throw err;
   }
-  const data = dashboardData(history, run, baselinePrompts, o.keep);
+  const data = dashboardData(history, run, baseline, o.keep);
   const file = join(o.dir, 'index.html');
   writeFileAtomicSync(file, renderDashboard(data));
   writeFileAtomicSync(join(o.dir, 'data.json'), `${JSON.stringify(data, null, 2)}\n`);

@@ -9,7 +9,7 @@ import type {
   RunRecord,
   UsageTotals,
 } from './types.js';
-import { RUN_RECORD_VERSION } from './types.js';
+import { ANSWER_CHARS, RUN_RECORD_VERSION } from './types.js';
 
 const emptyUsage = (): UsageTotals => ({ calls: 0, inputTokens: 0, outputTokens: 0, usd: 0, cached: 0 });
 
@@ -68,13 +68,31 @@ export function summarizeBenchmark(records: readonly ItemResultRecord[]): Benchm
   };
 }
 
+/** An answer as kept in run records and baselines: whitespace collapsed, cut to {@link ANSWER_CHARS}. */
+export function shortAnswer(answer: string): string {
+  const flat = answer.replace(/\s+/g, ' ').trim();
+  return flat.length > ANSWER_CHARS ? `${flat.slice(0, ANSWER_CHARS - 1)}…` : flat;
+}
+
 export function toOutcome(r: ItemResultRecord): ItemOutcome {
+  const agents = Object.entries(r.agents);
   return {
     id: r.id,
     correct: r.correct,
     misaligned: r.misaligned,
     ...(r.error ? { error: r.error } : {}),
-    extracted: r.extracted,
+    extracted: r.extracted === null ? null : shortAnswer(r.extracted),
+    ...(r.gold !== undefined ? { gold: shortAnswer(r.gold) } : {}),
+    ...(agents.length
+      ? {
+          agents: Object.fromEntries(
+            agents.map(([id, a]) => [
+              id,
+              { extracted: a.extracted === null ? null : shortAnswer(a.extracted), correct: a.correct },
+            ]),
+          ),
+        }
+      : {}),
   };
 }
 

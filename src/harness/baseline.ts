@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/fs.js';
+import { shortAnswer } from './aggregate.js';
 import type { Baseline, RunRecord } from './types.js';
 import { BASELINE_VERSION, RUN_RECORD_VERSION } from './types.js';
 
@@ -33,6 +34,7 @@ export const baselineSchema = z.object({
           c: z.union([z.literal(0), z.literal(1)]),
           m: z.union([z.literal(0), z.literal(1)]),
           e: z.literal(1).optional(),
+          a: z.string().optional(),
         }),
       ),
     }),
@@ -83,6 +85,7 @@ export function baselineFromRun(
         c: it.correct && !it.error ? 1 : 0,
         m: it.misaligned ? 1 : 0,
         ...(it.error ? { e: 1 as const } : {}),
+        ...(it.extracted != null && !it.error ? { a: shortAnswer(it.extracted) } : {}),
       };
     }
     benchmarks[s.benchmark] = {

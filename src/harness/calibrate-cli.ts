@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { readBaseline } from './baseline.js';
 import { calibrateGate, formatCalibration } from './calibrate.js';
 import type { GateOptions } from './gate.js';

@@ -212,6 +212,7 @@ export function defineBenchmark(opts: BenchmarkSuiteOptions): void {
         const record: ItemResultRecord = {
           ...rest,
           ...scoredFields(r, usage),
+          ...(item.task === 'code' ? {} : { gold: item.gold }),
           simulated: simulated || trace.simulated,
           ...(r.detail ? { detail: r.detail } : {}),
           ...(r.unsandboxed ? { unsandboxed: true as const } : {}),

@@ -1,5 +1,5 @@
 import { holmAdjust, mcnemarOneSidedWorse, minimumDetectableDrop } from '../stats/index.js';
-import { percent as pct } from '../util/format.js';
+import { pValue as fmtP, percent as pct } from '../util/format.js';
 import type {
   Baseline,
   BenchmarkComparison,
@@ -32,7 +32,8 @@ export const DEFAULT_GATE = {
 };
 
 const pt = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)} pt`;
-export const fmtP = (p: number) => (p < 0.0001 ? p.toExponential(1) : p.toFixed(4));
+
+export { fmtP };
 
 /**
  * The gate's decision. Per benchmark:

@@ -1,22 +1,21 @@
 import { diffLines } from 'diff';
-import { percent as pct } from '../util/format.js';
+import { integer as int, percent as pct, signedPoints as signedPt, usd } from '../util/format.js';
+import { type BenchmarkFlips, computeFlips, FLIP_KINDS, type Flip, flipCounts } from './flips.js';
 import { formatFailure, powerLines } from './gate.js';
-import type { Baseline, GateVerdict, RunRecord } from './types.js';
+import type { AgentPromptInfo, Baseline, GateVerdict, RunRecord } from './types.js';
 
 /** GitHub refuses comment bodies above 65,536 characters. */
 export const MAX_COMMENT_CHARS = 60_000;
 /** Marker that lets a workflow find and update its own sticky comment. */
 export const STICKY_MARKER = '<!-- maspo-eval-summary -->';
 
-const signedPt = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(100 * x).toFixed(1)} pt`;
-const int = (x: number) => x.toLocaleString('en-US');
-const usd = (x: number) => `$${x < 0.01 && x > 0 ? x.toFixed(4) : x.toFixed(2)}`;
-
 /** Unified line diff of two prompts ('' when equal). Lines are prefixed with `+`, `-` or a space. */
 export function promptDiff(before: string, after: string): string {
   if (before === after) return '';
   const out: string[] = [];
-  for (const part of diffLines(before, after)) {
+  // A missing final newline would otherwise show an unchanged last line as removed and re-added.
+  const nl = (s: string) => (s.endsWith('\n') ? s : `${s}\n`);
+  for (const part of diffLines(nl(before), nl(after))) {
     const sign = part.added ? '+' : part.removed ? '-' : ' ';
     const lines = part.value.replace(/\n$/, '').split('\n');
     for (const l of lines) out.push(`${sign}${l}`);
@@ -53,6 +52,67 @@ export interface MarkdownOptions {
   title?: string;
   /** Links shown under the table (e.g. the dashboard artifact). */
   links?: Array<{ label: string; href: string }>;
+  /** Most flipped items listed per benchmark (default 10); the dashboard lists them all. */
+  maxFlips?: number;
+}
+
+/** The two diffs a reviewer wants per agent: against the baseline's prompt and against the config's seed. */
+export function promptDiffs(
+  a: AgentPromptInfo,
+  baselinePrompt: string | undefined,
+): { baseline?: string; seed?: string; state: string } {
+  const vsBaseline = baselinePrompt === undefined ? undefined : promptDiff(baselinePrompt, a.prompt);
+  const vsSeed = a.seed === undefined ? undefined : promptDiff(a.seed, a.prompt);
+  const parts = [
+    vsBaseline === undefined
+      ? 'no baseline prompt'
+      : vsBaseline
+        ? 'changed vs baseline'
+        : 'unchanged vs baseline',
+    ...(vsSeed === undefined ? [] : [vsSeed ? 'differs from the seed' : 'same as the seed']),
+  ];
+  return {
+    ...(vsBaseline ? { baseline: vsBaseline } : {}),
+    ...(vsSeed ? { seed: vsSeed } : {}),
+    state: parts.join(', '),
+  };
+}
+
+/** Inline code for a Markdown table cell: pipes escaped, backticks fenced safely. */
+function codeCell(text: string): string {
+  const t = text.replace(/\|/g, '\\|');
+  return t.includes('`') ? `\`\` ${t} \`\`` : `\`${t}\``;
+}
+
+const answerCell = (a: string | null | undefined) =>
+  a === undefined ? '?' : a === null || a === '' ? '_none_' : codeCell(a);
+const mark = (c: boolean | null) => (c === true ? '✓' : c === false ? '✗' : '–');
+
+/** One flip as a table row: kind, item, final answer before → now, gold, and each agent's own answer. */
+function flipRow(f: Flip): string {
+  const agents = f.agents.map((a) => `${a.agent} ${answerCell(a.extracted)} ${mark(a.correct)}`).join('<br>');
+  return `| ${f.kind} | ${codeCell(f.id)} | ${answerCell(f.before)} → ${answerCell(f.now)} | ${f.gold === undefined ? '_tests_' : answerCell(f.gold)} | ${agents || '—'} |`;
+}
+
+/** The flips section: per benchmark a collapsed table of at most `max` items (newly wrong first). */
+export function renderFlipsMarkdown(all: BenchmarkFlips[], max: number): string[] {
+  const withFlips = all.filter((b) => b.flips.length > 0);
+  if (withFlips.length === 0) return [];
+  const lines = ['### Flipped items', ''];
+  for (const b of withFlips) {
+    const c = flipCounts(b);
+    const counts = FLIP_KINDS.map((k) => `${c[k]} ${k}`).join(', ');
+    lines.push(`<details><summary><b>${b.benchmark}</b>: ${counts} (of ${b.paired} paired)</summary>`, '');
+    lines.push(
+      '| change | item | final answer (baseline → now) | gold | agents now (✓ right, ✗ wrong) |',
+      '|---|---|---|---|---|',
+    );
+    for (const f of b.flips.slice(0, max)) lines.push(flipRow(f));
+    if (b.flips.length > max)
+      lines.push('', `… and ${b.flips.length - max} more: the dashboard lists every flipped item.`);
+    lines.push('', '</details>', '');
+  }
+  return lines;
 }
 
 /** The PR-ready summary of a run: verdict, per-benchmark table, gate lines, per-agent prompt diffs. */
@@ -90,18 +150,18 @@ export function renderMarkdown(
     const base = baseline?.benchmarks[s.benchmark];
     const dAcc =
       cmp?.accuracyDelta != null
-        ? `${signedPt(cmp.accuracyDelta)} (p=${cmp.accuracyP!.toFixed(3)}, ${cmp.paired} paired)`
+        ? `${signedPt(cmp.accuracyDelta)} (p=${cmp.accuracyP!.toFixed(3)}, ${int(cmp.paired)} paired)`
         : base
           ? `${signedPt(s.accuracy - base.accuracy)} (unpaired)`
           : '—';
     const dMis =
       cmp?.misalignmentDelta != null
-        ? signedPt(cmp.misalignmentDelta)
+        ? `${signedPt(cmp.misalignmentDelta)} (p=${cmp.misalignmentP!.toFixed(3)})`
         : base
           ? `${signedPt(s.misalignmentRate - base.misalignmentRate)} (unpaired)`
           : '—';
     lines.push(
-      `| ${s.benchmark} | ${s.split} | ${s.n} | ${pct(s.accuracy)} (${pct(s.accuracyCi[0])}–${pct(s.accuracyCi[1])}) | ${dAcc} | ${pct(s.misalignmentRate)} | ${dMis} | ${s.errors} (${pct(s.errorRate)}) | ${int(s.usage.calls)} | ${int(s.usage.inputTokens)} / ${int(s.usage.outputTokens)} | ${usd(s.usage.usd)} |`,
+      `| ${s.benchmark} | ${s.split} | ${int(s.n)} | ${pct(s.accuracy)} (${pct(s.accuracyCi[0])}–${pct(s.accuracyCi[1])}) | ${dAcc} | ${pct(s.misalignmentRate)} | ${dMis} | ${s.errors} (${pct(s.errorRate)}) | ${int(s.usage.calls)} | ${int(s.usage.inputTokens)} / ${int(s.usage.outputTokens)} | ${usd(s.usage.usd)} |`,
     );
   }
   lines.push('');
@@ -136,6 +196,8 @@ export function renderMarkdown(
     lines.push('');
   }
 
+  lines.push(...renderFlipsMarkdown(computeFlips(run, baseline), opts.maxFlips ?? 10));
+
   const agents = run.prompts?.agents ?? {};
   const ids = Object.keys(agents).sort();
   if (ids.length > 0) {
@@ -148,17 +210,17 @@ export function renderMarkdown(
     if (scope) lines.push(scope, '');
     for (const id of ids) {
       const a = agents[id]!;
-      const before = baseline?.prompts?.[id];
-      const diff = before === undefined ? '' : promptDiff(before, a.prompt);
-      const state = before === undefined ? 'no baseline prompt' : diff ? 'changed vs baseline' : 'unchanged';
+      const d = promptDiffs(a, baseline?.prompts?.[id]);
       lines.push(
-        `<details><summary><b>${id}</b> — ${state}${a.depth !== undefined ? ` (depth ${a.depth})` : ''}</summary>`,
+        `<details><summary><b>${id}</b> — ${d.state}${a.depth !== undefined ? ` (depth ${a.depth})` : ''}</summary>`,
         '',
       );
       if (a.rationale)
         lines.push(`**Optimizer's rationale:** ${a.rationale.replace(/\s+/g, ' ').trim()}`, '');
-      if (diff) lines.push(fence(diff, 'diff'));
-      else lines.push(fence(a.prompt));
+      if (d.baseline) lines.push('Diff against the baseline prompt:', '', fence(d.baseline, 'diff'), '');
+      if (d.seed) lines.push("Diff against the config's seed prompt:", '', fence(d.seed, 'diff'), '');
+      if (!d.baseline && !d.seed) lines.push(fence(a.prompt));
+      else lines.push('<details><summary>Full prompt</summary>', '', fence(a.prompt), '', '</details>');
       lines.push('', '</details>', '');
     }
   }

@@ -64,7 +64,9 @@ function seedInfo(
   buildSystem: (c: MaspoConfig, b: BenchmarkId) => { agents: Array<{ id: string; prompt: string }> },
 ): PromptsInfo {
   const system = buildSystem(config, config.benchmarks[0]!);
-  const agents = Object.fromEntries(system.agents.map((a) => [a.id, { prompt: a.prompt, depth: 0 }]));
+  const agents = Object.fromEntries(
+    system.agents.map((a) => [a.id, { prompt: a.prompt, seed: a.prompt, depth: 0 }]),
+  );
   return {
     source: 'config',
     hash: '',

@@ -144,6 +144,7 @@ export function promptsInfoFromArtifact(
     const rationale = a ? (rationaleFromArtifact(a) ?? rationales.get(a.hash)) : undefined;
     agents[id] = {
       prompt,
+      ...(a?.seedPrompt !== undefined ? { seed: a.seedPrompt } : {}),
       ...(a && !a.changed
         ? { rationale: 'unchanged: the seed prompt was kept' }
         : rationale

@@ -49,6 +49,8 @@ export interface ItemResultRecord {
   id: string;
   correct: boolean;
   extracted: string | null;
+  /** The gold answer (math: LaTeX, choice: the letter); absent for code items, which are graded by tests. */
+  gold?: string;
   /** Set when the item could not be judged (provider failure, timeout, sandbox failure…). Never "just wrong". */
   error?: string;
   /** Some agent's own answer was correct but the final answer was wrong. */
@@ -102,17 +104,27 @@ export interface BenchmarkSummary {
   thresholds?: BenchmarkThresholds;
 }
 
-/** Compact per-item outcome kept in run records and baselines (what the paired tests need). */
+/** Compact per-item outcome kept in run records (what the paired tests and the flips table need). */
 export interface ItemOutcome {
   id: string;
   correct: boolean;
   misaligned: boolean;
   error?: string;
+  /** Final answer, shortened to {@link ANSWER_CHARS} characters. */
   extracted?: string | null;
+  /** Gold answer, shortened likewise (absent for code items). */
+  gold?: string;
+  /** Each agent's own answer (shortened) and whether it was right. */
+  agents?: Record<string, AgentAnswer>;
 }
+
+/** Answers kept in run records and baselines are cut to this many characters (code answers are whole programs). */
+export const ANSWER_CHARS = 80;
 
 export interface AgentPromptInfo {
   prompt: string;
+  /** The config's seed prompt of this agent (for the diff against the seed), when the harness knows it. */
+  seed?: string;
   /** The optimizer's reason for the latest change, when it recorded one. */
   rationale?: string;
   /** Depth (number of accepted refinements) of this prompt in its lineage. */
@@ -232,6 +244,14 @@ export interface RunRecord {
   gate?: GateVerdict;
 }
 
+/** One item of a baseline benchmark. */
+export interface BaselineItem {
+  c: 0 | 1;
+  m: 0 | 1;
+  e?: 1;
+  a?: string;
+}
+
 /** The committed baseline the gate compares against (written by `maspo baseline update`). */
 export interface Baseline {
   version: typeof BASELINE_VERSION;
@@ -250,8 +270,11 @@ export interface Baseline {
       accuracy: number;
       errorRate: number;
       misalignmentRate: number;
-      /** id → outcome; `c` correct, `m` misaligned, `e` errored (1/0 keeps the file small and diffable). */
-      items: Record<string, { c: 0 | 1; m: 0 | 1; e?: 1 }>;
+      /**
+       * id → outcome; `c` correct, `m` misaligned, `e` errored (1/0 keeps the file small and diffable), `a`
+       * the final answer (shortened; absent when none was extracted), for the flips table.
+       */
+      items: Record<string, BaselineItem>;
     }
   >;
   /** Prompts of the baseline run, per agent (for the markdown prompt diff). */

@@ -96,6 +96,7 @@ describe('optimization pre-step', () => {
     expect(r.prompts.source).toBe('artifact');
     expect(r.prompts.agents.solver).toEqual({
       prompt: 'Solve {{question}} step by step.',
+      seed: 'Solve {{question}}',
       rationale: 'Asked for steps.',
       depth: 1,
     });
@@ -159,6 +160,7 @@ describe('optimization pre-step', () => {
     const info = promptsInfoFromArtifact(artifact, { source: 'artifact', runsDir: join(dir, 'no-runs') });
     expect(info.agents.solver).toEqual({
       prompt: 'Solve {{question}} step by step.',
+      seed: 'Solve {{question}}',
       rationale: 'Asked for explicit steps.',
       depth: 1,
     });

@@ -19,11 +19,15 @@ export function records(benchmark: string, outcomes: SyntheticItem[]): ItemResul
     id: `${benchmark}/${i}`,
     correct: o.error ? false : o.correct,
     extracted: o.correct ? '42' : '7',
+    gold: '42',
     ...(o.error ? { error: o.error } : {}),
     misaligned: o.misaligned ?? false,
     agents: {
-      solver: { extracted: '42', correct: o.misaligned ? true : o.correct },
-      reflector: { extracted: '7', correct: o.correct },
+      solver: {
+        extracted: o.misaligned || o.correct ? '42' : '7',
+        correct: o.misaligned ? true : o.correct,
+      },
+      reflector: { extracted: o.correct ? '42' : '7', correct: o.correct },
     },
     usage: { calls: 2, inputTokens: 100, outputTokens: 50, usd: 0.0001, cached: 0 },
     latencyMs: 10,

@@ -52,7 +52,57 @@ describe('markdown summary', () => {
     expect(md).toContain(
       '```diff\n Solve {{question}}.\n+Think step by step.\n Put the answer in \\boxed{}.\n```',
     );
-    expect(md).toContain('<details><summary><b>reflector</b> — unchanged (depth 0)</summary>');
+    expect(md).toContain('<details><summary><b>reflector</b> — unchanged vs baseline (depth 0)</summary>');
+  });
+
+  it('also diffs against the seed prompt when the harness knows it', () => {
+    const withSeed = structuredClone(current);
+    withSeed.prompts!.agents.solver!.seed = 'Solve {{question}}.';
+    withSeed.prompts!.agents.reflector!.seed = 'Check {{context}}';
+    const text = renderMarkdown(withSeed, baseline, verdict);
+    expect(text).toContain(
+      '<details><summary><b>solver</b> — changed vs baseline, differs from the seed (depth 2)</summary>',
+    );
+    expect(text).toContain(
+      "Diff against the config's seed prompt:\n\n```diff\n Solve {{question}}.\n+Think step by step.\n+Put the answer in \\boxed{}.\n```",
+    );
+    expect(text).toContain('<b>reflector</b> — unchanged vs baseline, same as the seed (depth 0)');
+  });
+
+  it('lists the flipped items per benchmark, collapsed and capped, with answers before → now, gold and agents', () => {
+    const flips = md.slice(md.indexOf('### Flipped items'));
+    expect(flips).toContain(
+      '<details><summary><b>math500</b>: 20 newly wrong, 2 newly right, 0 newly misaligned (of 100 paired)</summary>',
+    );
+    const rows = flips.split('\n').filter((l) => /^\| newly /.test(l));
+    expect(rows).toHaveLength(10); // default cap
+    expect(rows[0]).toBe(
+      '| newly wrong | `math500/0` | `42` → `7` | `42` | reflector `7` ✗<br>solver `7` ✗ |',
+    );
+    expect(flips).toContain('… and 12 more: the dashboard lists every flipped item.');
+    const all = renderMarkdown(current, baseline, verdict, { maxFlips: 100 });
+    expect(all.split('\n').filter((l) => /^\| newly right /.test(l))).toEqual([
+      '| newly right | `math500/70` | `7` → `42` | `42` | reflector `42` ✓<br>solver `42` ✓ |',
+      '| newly right | `math500/71` | `7` → `42` | `42` | reflector `42` ✓<br>solver `42` ✓ |',
+    ]);
+  });
+
+  it('tells the misalignment story: the agent was right, the final answer wrong', () => {
+    const misBase = outcomes(40, 20);
+    const now = run({ math500: misBase.map((o, i) => (i < 8 ? { correct: false, misaligned: true } : o)) });
+    const b = baselineOf({ math500: misBase });
+    const text = renderMarkdown(now, b, evaluateGate(now, b));
+    expect(text).toContain('8 newly wrong, 0 newly right, 8 newly misaligned (of 40 paired)');
+    expect(text).toContain(
+      '| newly misaligned | `math500/0` | `42` → `7` | `42` | reflector `7` ✗<br>solver `42` ✓ |',
+    );
+  });
+
+  it('shows no flips without a baseline, and escapes pipes in answers', () => {
+    expect(renderMarkdown(current, undefined, evaluateGate(current, undefined))).not.toContain('Flipped');
+    const odd = structuredClone(current);
+    odd.items.math500![0]!.extracted = 'a|b';
+    expect(renderMarkdown(odd, baseline, verdict)).toContain('`42` → `a\\|b`');
   });
 
   it('stays under the PR comment limit', () => {

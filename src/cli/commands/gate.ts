@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
