@@ -28,7 +28,7 @@ export function parseNumber(a: string): number | null {
   const s = a
     .replace(/\\text\{[^}]*\}/g, '')
     .replace(/\\[,!;]|\\ /g, '')
-    .replace(/[$€£%]/g, '')
+    .replace(/\\?[$€£%]/g, '')
     .replace(/(\d),(?=\d{3}\b)/g, '$1')
     .trim();
   const m = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.exec(s);
