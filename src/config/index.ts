@@ -3,6 +3,7 @@ import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
 import type { z } from 'zod';
+import { customSource, familyOf, resolveInlineBenchmark } from '../datasets/custom.js';
 import type { BenchmarkId, TaskType } from '../datasets/types.js';
 import { findLiteralSecrets } from '../llm/config.js';
 import { parseModelRef } from '../llm/model-ref.js';
@@ -37,8 +38,23 @@ const fmtPath = (path: ReadonlyArray<PropertyKey>): string =>
     '',
   );
 
+/**
+ * A benchmark is a built-in id or an inline `{ id, file, task }`: report the issues of the form the
+ * user wrote, not zod's "invalid input" for the union.
+ */
+function unionBranch(i: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue[] {
+  const isObject = typeof i.input === 'object' && i.input !== null;
+  const atRoot = (e: z.core.$ZodIssue[]) =>
+    e.some((x) => x.path.length === 0 && (x.code === 'invalid_type' || x.code === 'invalid_value'));
+  const branch = isObject ? (i.errors.find((e) => !atRoot(e)) ?? i.errors.at(-1)) : i.errors[0];
+  return (branch ?? []).map((x) => ({ ...x, path: [...i.path, ...x.path] }) as z.core.$ZodIssue);
+}
+
 function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((i) => {
+  const flat = error.issues.flatMap((i) =>
+    i.code === 'invalid_union' && i.errors.length > 0 ? unionBranch(i) : [i],
+  );
+  return flat.map((i) => {
     const path = fmtPath(i.path);
     if (i.code === 'unrecognized_keys') {
       return {
@@ -75,8 +91,16 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
   });
 }
 
-/** Validates a raw config object (as read from YAML or a TS module). `where` names the source in errors. */
-export function parseConfig(raw: unknown, where = 'config', nameHint?: string): MaspoConfig {
+/**
+ * Validates a raw config object (as read from YAML or a TS module). `where` names the source in errors;
+ * inline benchmarks' files are relative to `baseDir` (the config file's folder; default the working dir).
+ */
+export function parseConfig(
+  raw: unknown,
+  where = 'config',
+  nameHint?: string,
+  baseDir = process.cwd(),
+): MaspoConfig {
   const secrets = findLiteralSecrets((raw as { llm?: unknown } | null)?.llm ?? {}, ['llm']);
   if (secrets.length > 0) {
     throw new InvalidConfigError(
@@ -104,8 +128,26 @@ export function parseConfig(raw: unknown, where = 'config', nameHint?: string): 
       message: 'both `benchmark` and `benchmarks` are set. Fix: keep one of them',
     });
   }
-  const benchmarks = c.benchmarks ?? (c.benchmark ? [c.benchmark] : []);
-  if (benchmarks.length === 0) {
+  const refs = c.benchmarks ?? (c.benchmark ? [c.benchmark] : []);
+  const customBenchmarks: MaspoConfig['customBenchmarks'] = {};
+  const benchmarks: string[] = [];
+  refs.forEach((b, i) => {
+    const id = typeof b === 'string' ? b : b.id;
+    if (benchmarks.includes(id)) {
+      issues.push({
+        path: c.benchmarks ? `benchmarks[${i}]` : 'benchmark',
+        message: `benchmark "${id}" is listed twice. Fix: give each benchmark its own id`,
+      });
+      return;
+    }
+    benchmarks.push(id);
+    if (typeof b !== 'string') customBenchmarks[id] = resolveInlineBenchmark(b, baseDir);
+  });
+  const taskOf = (b: string): TaskType => {
+    const custom = customBenchmarks[b];
+    return custom ? familyOf(custom.task) : BENCHMARK_TASKS[b as BenchmarkId];
+  };
+  if (refs.length === 0) {
     issues.push({
       path: 'benchmark',
       message: 'no benchmark. Fix: add `benchmark: math500` (or `benchmarks: [...]`)',
@@ -180,7 +222,7 @@ export function parseConfig(raw: unknown, where = 'config', nameHint?: string): 
   }
   if (s.topology !== 'custom' && s.prompts && benchmarks.length > 0) {
     // Built-in topologies are valid by construction; only their prompt overrides can be wrong.
-    const probe = buildTopology(s.topology, BENCHMARK_TASKS[benchmarks[0]!], 'probe', {
+    const probe = buildTopology(s.topology, taskOf(benchmarks[0]!), 'probe', {
       ...(s.rounds !== undefined ? { rounds: s.rounds } : {}),
       ...(s.experts !== undefined ? { experts: s.experts } : {}),
       ...(s.iterations !== undefined ? { iterations: s.iterations } : {}),
@@ -189,13 +231,18 @@ export function parseConfig(raw: unknown, where = 'config', nameHint?: string): 
   }
   const name = c.name ?? nameHint ?? 'maspo';
   const { benchmark: _b, benchmarks: _bs, ...rest } = c;
-  const config: MaspoConfig = { ...rest, name, benchmarks, models };
+  const inline = Object.values(customBenchmarks);
+  // The simulated model finds the questions of inline benchmarks in their files.
+  const llm = inline.length
+    ? { ...rest.llm, sim: { ...rest.llm.sim, benchmarks: inline.map(customSource) } }
+    : rest.llm;
+  const config: MaspoConfig = { ...rest, llm, name, benchmarks, customBenchmarks, models };
   // Build every benchmark's system now, so structural errors surface when the config is loaded (and
   // together with the problems above, so one edit-and-retry fixes them all).
   const structural = issues.some((i) => /^system\.(agents|output|prompts)$/.test(i.path));
   const seen = new Set<TaskType>();
   for (const b of structural ? [] : benchmarks) {
-    const task = BENCHMARK_TASKS[b];
+    const task = taskOf(b);
     if (seen.has(task)) continue;
     seen.add(task);
     const sysIssues = validateSystem(systemFor(config, task, b), 'system');
@@ -208,7 +255,7 @@ export function parseConfig(raw: unknown, where = 'config', nameHint?: string): 
   return config;
 }
 
-function systemFor(config: MaspoConfig, task: TaskType, benchmark: BenchmarkId): System {
+function systemFor(config: MaspoConfig, task: TaskType, benchmark: string): System {
   const s = config.system;
   const name = `${config.name}/${benchmark}`;
   if (s.topology === 'custom') {
@@ -241,7 +288,7 @@ function systemFor(config: MaspoConfig, task: TaskType, benchmark: BenchmarkId):
  * The system a config declares, for one of its benchmarks (built-in topologies pick the seed prompts
  * for the benchmark's task type). Its name is `<config name>/<benchmark>`.
  */
-export function buildSystem(config: MaspoConfig, benchmark: BenchmarkId): System {
+export function buildSystem(config: MaspoConfig, benchmark: string): System {
   if (!config.benchmarks.includes(benchmark)) {
     throw new InvalidConfigError(config.file ?? config.name, [
       {
@@ -250,7 +297,13 @@ export function buildSystem(config: MaspoConfig, benchmark: BenchmarkId): System
       },
     ]);
   }
-  return systemFor(config, BENCHMARK_TASKS[benchmark], benchmark);
+  return systemFor(config, benchmarkTask(config, benchmark), benchmark);
+}
+
+/** The task family (math, choice, code) of one of a config's benchmarks: what its prompts and answers look like. */
+export function benchmarkTask(config: Pick<MaspoConfig, 'customBenchmarks'>, benchmark: string): TaskType {
+  const custom = config.customBenchmarks?.[benchmark];
+  return custom ? familyOf(custom.task) : BENCHMARK_TASKS[benchmark as BenchmarkId];
 }
 
 const TS_EXT = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
@@ -313,7 +366,7 @@ export async function loadConfig(file: string): Promise<MaspoConfig> {
   }
   let config: MaspoConfig;
   try {
-    config = parseConfig(raw, file, nameHint);
+    config = parseConfig(raw, file, nameHint, dirname(path));
   } catch (err) {
     if (!(err instanceof InvalidConfigError) || yamlText === undefined) throw err;
     const text = yamlText;

@@ -1,5 +1,6 @@
 import { distance as editDistance } from 'fastest-levenshtein';
 import { z } from 'zod';
+import { CUSTOM_TASKS, type CustomBenchmark, inlineBenchmarkSchema } from '../datasets/custom.js';
 import { BENCHMARK_IDS } from '../datasets/types.js';
 import { llmSettingsSchema } from '../llm/config.js';
 import { agentSchema, edgeSchema } from '../mas/schema.js';
@@ -21,8 +22,29 @@ export function oneOfMessage(what: string, input: unknown, names: readonly strin
 }
 
 const benchmarkId = z.enum(BENCHMARK_IDS, {
-  error: (iss) => oneOfMessage('benchmark', iss.input, BENCHMARK_IDS),
+  error: (iss) =>
+    `${oneOfMessage('benchmark', iss.input, BENCHMARK_IDS)}, or declare your own: { id, file, task }`,
 });
+
+/** A built-in benchmark's id, or a benchmark declared inline from the user's own file. */
+const benchmarkRef = z.union([
+  benchmarkId,
+  inlineBenchmarkSchema
+    .extend({
+      task: z
+        .enum(CUSTOM_TASKS, { error: (iss) => oneOfMessage('task', iss.input, CUSTOM_TASKS) })
+        .optional(),
+    })
+    .superRefine((b, ctx) => {
+      if (b.task === undefined && b.scorer === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['task'],
+          message: `is required. Fix: add it, one of: ${CUSTOM_TASKS.join(', ')} (or a \`scorer\` function in a TypeScript config)`,
+        });
+      }
+    }),
+]);
 
 export const systemSectionSchema = z
   .object({
@@ -56,8 +78,8 @@ export const maspoConfigSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"')
       .optional(),
     seed: z.number().int().default(1),
-    benchmark: benchmarkId.optional(),
-    benchmarks: z.array(benchmarkId).min(1).optional(),
+    benchmark: benchmarkRef.optional(),
+    benchmarks: z.array(benchmarkRef).min(1).optional(),
     data: z.object({ dir: z.string().optional() }).strict().default({}),
     system: systemSectionSchema,
     models: z
@@ -93,7 +115,10 @@ type Parsed = z.output<typeof maspoConfigSchema>;
 /** A validated config: benchmarks normalised to a list, optimizer/judge models defaulting to the agent model. */
 export type MaspoConfig = Omit<Parsed, 'benchmark' | 'benchmarks' | 'models' | 'name'> & {
   name: string;
-  benchmarks: Array<(typeof BENCHMARK_IDS)[number]>;
+  /** Benchmark ids: built-in ones and the ids of inline (custom) benchmarks, in config order. */
+  benchmarks: string[];
+  /** The inline benchmarks by id, with `file` resolved against the config file's folder. */
+  customBenchmarks: Record<string, CustomBenchmark>;
   models: { agent: string; optimizer: string; judge: string };
   /** Absolute path of the file it was loaded from (absent for configs built in code). */
   file?: string;

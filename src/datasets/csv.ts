@@ -1,14 +1,17 @@
 /**
  * RFC 4180 CSV: comma-separated, fields optionally in double quotes, `""` escapes a quote inside a
- * quoted field, quoted fields may span lines, CRLF or LF row ends. Returns rows of strings.
+ * quoted field, quoted fields may span lines, CRLF or LF row ends. Returns rows of strings; `rowLines`,
+ * when given, receives the 1-based line each row starts on.
  */
-export function parseCsv(text: string): string[][] {
+export function parseCsv(text: string, rowLines?: number[]): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
   let i = 0;
   let quoted = false;
   let fieldStarted = false;
+  let line = 1;
+  let rowLine = 1;
   const s = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   while (i < s.length) {
     const c = s[i]!;
@@ -23,6 +26,7 @@ export function parseCsv(text: string): string[][] {
         i++;
         continue;
       }
+      if (c === '\n') line++;
       field += c;
       i++;
       continue;
@@ -43,10 +47,13 @@ export function parseCsv(text: string): string[][] {
     if (c === '\r' || c === '\n') {
       row.push(field);
       rows.push(row);
+      rowLines?.push(rowLine);
       row = [];
       field = '';
       fieldStarted = false;
       i += c === '\r' && s[i + 1] === '\n' ? 2 : 1;
+      line++;
+      rowLine = line;
       continue;
     }
     field += c;
@@ -57,6 +64,7 @@ export function parseCsv(text: string): string[][] {
   if (fieldStarted || field !== '' || row.length > 0) {
     row.push(field);
     rows.push(row);
+    rowLines?.push(rowLine);
   }
   return rows;
 }

@@ -1,3 +1,4 @@
+import { type CustomBenchmarkSource, customSplit } from './custom.js';
 import { fileExists, resolveDataDir } from './files.js';
 import { type GpqaSource, gpqaSource, loadAqua, loadGpqa } from './loaders/choice.js';
 import { loadHumanEvalEt, loadMbpp } from './loaders/code.js';
@@ -7,6 +8,18 @@ import { BENCHMARKS } from './registry.js';
 import { DEFAULT_SPLIT_SEED, splitItems } from './splits.js';
 import { BENCHMARK_IDS, type BenchmarkId, type Item, type ItemSource, type Split } from './types.js';
 
+export {
+  CUSTOM_TASKS,
+  type CustomBenchmark,
+  type CustomBenchmarkSource,
+  type CustomItemMeta,
+  type CustomTask,
+  customMeta,
+  customSplit,
+  familyOf,
+  loadCustomBenchmark,
+  type UserScorer,
+} from './custom.js';
 export { DataError, howToGetData } from './errors.js';
 export { GPQA_ZIP_PASSWORD, resolveDataDir } from './files.js';
 export {
@@ -121,6 +134,23 @@ export function loadSplitSync(id: BenchmarkId, split: Split, opts: SplitOptions 
 
 export async function loadSplit(id: BenchmarkId, split: Split, opts: SplitOptions = {}): Promise<Item[]> {
   return loadSplitSync(id, split, opts);
+}
+
+/** Where a config's benchmarks come from: its inline (custom) benchmarks by id; any other id is built in. */
+export interface BenchmarkSources {
+  customBenchmarks?: Readonly<Record<string, CustomBenchmarkSource>>;
+}
+
+/** One split of one of a config's benchmarks: an inline one from its file, else a built-in from the data dir. */
+export async function loadBenchmarkSplit(
+  sources: BenchmarkSources,
+  id: string,
+  split: Split,
+  opts: SplitOptions = {},
+): Promise<Item[]> {
+  const custom = sources.customBenchmarks?.[id];
+  if (custom) return customSplit(custom, split);
+  return loadSplitSync(id as BenchmarkId, split, opts);
 }
 
 /** An ItemSource over every benchmark present in a data dir (missing ones are skipped). */

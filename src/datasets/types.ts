@@ -40,7 +40,8 @@ export interface ItemMeta {
 /** One benchmark question, normalised across datasets. */
 export interface Item {
   id: string;
-  benchmark: BenchmarkId;
+  /** A built-in benchmark's id, or the id of a config's inline benchmark. */
+  benchmark: BenchmarkId | (string & {});
   task: TaskType;
   /** The text an agent sees (for choice items, options included). */
   question: string;

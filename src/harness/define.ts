@@ -14,7 +14,8 @@ import type { BenchmarkThresholds, HarnessProvided, ItemResultRecord, PromptsInf
 import { ITEM_RECORD_VERSION } from './types.js';
 
 export interface BenchmarkSuiteOptions {
-  benchmark: BenchmarkId;
+  /** A built-in benchmark, or the id of an inline benchmark the config declares (`{ id, file, task }`). */
+  benchmark: BenchmarkId | (string & {});
   /** Default: the config's `eval.split`, else `test`. */
   split?: Split;
   /**
@@ -93,8 +94,8 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
   const system = opts.system ?? buildSystem(config, opts.benchmark);
   const split: Split = opts.split ?? config.eval?.split ?? 'test';
   const dataDir = config.data.dir ?? p.dataDir;
-  const { loadSplit } = await import('../datasets/index.js');
-  let items = await loadSplit(opts.benchmark, split, { ...(dataDir ? { dataDir } : {}) });
+  const { loadBenchmarkSplit } = await import('../datasets/index.js');
+  let items = await loadBenchmarkSplit(config, opts.benchmark, split, { ...(dataDir ? { dataDir } : {}) });
   const limit = p.limit ?? opts.limit ?? config.eval?.limit;
   if (limit !== undefined) items = items.slice(0, limit);
 
@@ -106,11 +107,12 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
       ? promptsForSuite(p.prompts, system, opts.benchmark)
       : undefined;
   const effective = Object.fromEntries(system.agents.map((a) => [a.id, prompts?.[a.id] ?? a.prompt]));
-  const { scorerFor } = await import('../tasks/index.js');
+  const { scorerForBenchmark } = await import('../tasks/index.js');
   const llm: LlmSettingsInput = {
     ...(config.llm as LlmSettingsInput),
     sim: { ...(config.llm.sim ?? {}), ...(dataDir && !config.llm.sim?.dataDir ? { dataDir } : {}) },
   };
+  const client = await clientFor(llm);
   return {
     config,
     system,
@@ -118,8 +120,8 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
     split,
     prompts,
     promptsHash: hashValue(effective).slice(0, 16),
-    scorer: scorerFor(system.task) as SuiteContext['scorer'],
-    client: await clientFor(llm),
+    scorer: scorerForBenchmark(config, opts.benchmark, system.task, { client, seed: config.seed }),
+    client,
   };
 }
 

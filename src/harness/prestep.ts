@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { MaspoConfig } from '../config/index.js';
-import type { BenchmarkId } from '../datasets/types.js';
 import type { PromptArtifact } from '../optimize/artifact.js';
 import { HarnessInputError } from './baseline.js';
 import { promptsInfoFromArtifact } from './runinfo.js';
@@ -35,11 +34,11 @@ export interface PrestepResult extends HarnessProvided {
 }
 
 /** Hashes the artifact would record if the config were optimized now (same inputs as `optimize()`). */
-export async function currentHashes(config: MaspoConfig, benchmark: BenchmarkId) {
+export async function currentHashes(config: MaspoConfig, benchmark: string) {
   const { artifactHashes, choosePool, resolveModels } = await import('../optimize/index.js');
-  const { loadSplit } = await import('../datasets/index.js');
+  const { loadBenchmarkSplit } = await import('../datasets/index.js');
   const dataDir = config.data?.dir;
-  const train = await loadSplit(benchmark, 'train', dataDir ? { dataDir } : {});
+  const train = await loadBenchmarkSplit(config, benchmark, 'train', dataDir ? { dataDir } : {});
   const pool = choosePool(train, config.optimize.poolSize, config.optimize.seed ?? config.seed);
   return artifactHashes(config, pool, resolveModels(config));
 }
@@ -50,18 +49,18 @@ export async function artifactStaleness(
   artifact: PromptArtifact,
 ): Promise<{ stale: boolean; reasons: string[] }> {
   const { isStale } = await import('../optimize/artifact.js');
-  if (!config.benchmarks.includes(artifact.benchmark as BenchmarkId)) {
+  if (!config.benchmarks.includes(artifact.benchmark)) {
     return {
       stale: true,
       reasons: [`it was optimized for ${artifact.benchmark}, which this config does not list`],
     };
   }
-  return isStale(artifact, await currentHashes(config, artifact.benchmark as BenchmarkId));
+  return isStale(artifact, await currentHashes(config, artifact.benchmark));
 }
 
 function seedInfo(
   config: MaspoConfig,
-  buildSystem: (c: MaspoConfig, b: BenchmarkId) => { agents: Array<{ id: string; prompt: string }> },
+  buildSystem: (c: MaspoConfig, b: string) => { agents: Array<{ id: string; prompt: string }> },
 ): PromptsInfo {
   const system = buildSystem(config, config.benchmarks[0]!);
   const agents = Object.fromEntries(

@@ -181,10 +181,15 @@ export class MaspoLlmClient implements LlmClient {
       case 'sim': {
         const modulePath = './sim/index.js';
         const sim = (await import(modulePath)) as {
-          createSimProvider(o: { dataDir?: string; worldPath?: string }): Provider;
+          createSimProvider(o: {
+            dataDir?: string;
+            worldPath?: string;
+            benchmarks?: NonNullable<LlmSettings['sim']['benchmarks']>;
+          }): Provider;
         };
         return sim.createSimProvider({
           ...(this.settings.sim.dataDir ? { dataDir: this.settings.sim.dataDir } : {}),
+          ...(this.settings.sim.benchmarks ? { benchmarks: this.settings.sim.benchmarks } : {}),
           ...(this.settings.sim.worldPath ? { worldPath: this.settings.sim.worldPath } : {}),
         });
       }

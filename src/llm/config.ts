@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CustomBenchmarkSource } from '../datasets/custom.js';
 
 /**
  * The `llm` section of a maspo config: endpoints, scheduling, cache, budgets and prices.
@@ -75,7 +76,17 @@ export const llmSettingsSchema = z
       .default({}),
     /** Overrides and additions to the built-in price table, keyed by model name. */
     prices: z.record(z.string(), priceSchema).default({}),
-    sim: z.object({ dataDir: z.string().optional(), worldPath: z.string().optional() }).strict().default({}),
+    sim: z
+      .object({
+        dataDir: z.string().optional(),
+        worldPath: z.string().optional(),
+        /** The files of a config's inline benchmarks (filled in from `benchmarks`; not written by hand). */
+        benchmarks: z
+          .array(z.custom<CustomBenchmarkSource>((v) => typeof v === 'object' && v !== null))
+          .optional(),
+      })
+      .strict()
+      .default({}),
     /** Seed for retry jitter. */
     seed: z.number().int().default(0),
   })

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MaspoConfig } from '../config/index.js';
-import type { BenchmarkId, Item, Split } from '../datasets/types.js';
+import type { Item, Split } from '../datasets/types.js';
 import { BudgetExhaustedError, type UsageReport } from '../llm/budget.js';
 import type { LlmClient } from '../llm/types.js';
 import type { Scorer } from '../tasks/types.js';
@@ -20,7 +20,8 @@ export interface RunRecord extends RunResults {
 
 export interface RunBenchmarkOptions {
   config: MaspoConfig;
-  benchmark: BenchmarkId;
+  /** A built-in benchmark id or one of the config's inline benchmarks. */
+  benchmark: string;
   system: System;
   items: readonly Item[];
   split: Split;

@@ -108,7 +108,7 @@ export function artifactHashes(
     benchmark?: unknown;
     llm?: { sim?: { worldPath?: string | undefined } | undefined } | undefined;
   },
-  items: readonly Pick<Item, 'id' | 'question' | 'gold'>[],
+  items: readonly (Pick<Item, 'id' | 'question' | 'gold'> & { meta?: Item['meta'] })[],
   models: { agent: string; optimizer: string; judge: string },
 ): ArtifactHashes {
   // A simulated model's behaviour is its world and code, not its name: prompts optimized on another
@@ -123,7 +123,13 @@ export function artifactHashes(
       optimize,
       benchmarks: config.benchmarks ?? config.benchmark,
     }),
-    dataset: hashValue(items.map((i) => [i.id, i.question, i.gold])),
+    // An inline benchmark's items also carry their file's sha256: any change to the file makes the artifact stale.
+    dataset: hashValue(
+      items.map((i) => {
+        const fileSha = (i.meta?.custom as { fileSha256?: string } | undefined)?.fileSha256;
+        return fileSha ? [i.id, i.question, i.gold, fileSha] : [i.id, i.question, i.gold];
+      }),
+    ),
     models: hashValue(sim ? { models, sim } : models),
   };
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { MaspoConfig } from '../config/index.js';
-import type { BenchmarkId, Item } from '../datasets/types.js';
+import type { Item } from '../datasets/types.js';
 import { BudgetExhaustedError, Meter } from '../llm/budget.js';
 import { parseModelRef } from '../llm/model-ref.js';
 import type { ChatRequest, ChatResponse, LlmClient } from '../llm/types.js';
@@ -57,7 +57,8 @@ export interface OptimizeOptions {
   /** Artifact path; default `maspo.prompts.json`. */
   out?: string;
   /** Which of the config's benchmarks (default the first). */
-  benchmark?: BenchmarkId;
+  /** A built-in benchmark id or one of the config's inline benchmarks. */
+  benchmark?: string;
   dataDir?: string;
   signal?: AbortSignal;
   onProgress?(p: ProgressInfo): void;
@@ -66,7 +67,7 @@ export interface OptimizeOptions {
   /** Injected for tests: the gold scorer (default: scorerFor(task)). */
   scorer?: Scorer;
   /** Injected for tests: the items of a split (default: the dataset loader). */
-  loadSplit?: (benchmark: BenchmarkId, split: 'train' | 'dev' | 'test') => Promise<Item[]>;
+  loadSplit?: (benchmark: string, split: 'train' | 'dev' | 'test') => Promise<Item[]>;
 }
 
 export interface CallSummary {
@@ -217,14 +218,21 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
   const dataDir = opts.dataDir ?? config.data?.dir;
   const loadSplit =
     opts.loadSplit ??
-    (async (b: BenchmarkId, split: 'train' | 'dev' | 'test') => {
+    (async (b: string, split: 'train' | 'dev' | 'test') => {
       const ds = await import('../datasets/index.js');
-      return ds.loadSplit(b, split, dataDir ? { dataDir } : {});
+      return ds.loadBenchmarkSplit(config, b, split, dataDir ? { dataDir } : {});
     });
   const pool = choosePool(await loadSplit(benchmark, 'train'), settings.poolSize, seed);
   if (pool.length === 0) throw new Error(`${benchmark}: the train split is empty; nothing to optimize on`);
   const hashes = artifactHashes(config, pool, models);
-  const scorer = opts.scorer ?? (await defaultScorer(system.task));
+  const scorer =
+    opts.scorer ??
+    (config.customBenchmarks?.[benchmark]
+      ? (await import('../tasks/index.js')).scorerForBenchmark(config, benchmark, system.task, {
+          client: opts.client,
+          seed,
+        })
+      : await defaultScorer(system.task));
   const executeFn = opts.execute ?? (await defaultExecute(models.agent, scorer, opts.signal));
 
   // Where the run lives.

@@ -4,9 +4,12 @@
  *   choice → explicit final letter (./choice.ts)
  *   code   → sandboxed execution against the benchmark's tests (./code/index.ts)
  */
+import type { CustomBenchmark } from '../datasets/custom.js';
 import type { TaskType } from '../datasets/types.js';
+import type { LlmClient } from '../llm/types.js';
 import { choiceScorer } from './choice.js';
 import { type CodeScorer, type CodeScorerOptions, createCodeScorer } from './code/index.js';
+import { ANSWER_SCORERS, createJudgeScorer, userScorer } from './custom.js';
 import { mathScorer } from './math.js';
 import type { Scorer } from './types.js';
 
@@ -17,6 +20,17 @@ export {
   gradeChoice,
   normalizeChoiceLetter,
 } from './choice.js';
+export {
+  createJudgeScorer,
+  DEFAULT_RUBRIC,
+  exactScorer,
+  type JudgeScorerOptions,
+  normalizeExact,
+  numericScorer,
+  parseNumber,
+  regexScorer,
+  userScorer,
+} from './custom.js';
 export {
   DEFAULT_MATH_DEADLINE_MS,
   extractMathAnswer,
@@ -47,4 +61,52 @@ export function scorerFor(task: TaskType, options?: CodeScorerOptions): Scorer {
       throw new Error(`unknown task type ${String(never)}`);
     }
   }
+}
+
+export interface BenchmarkScorerOptions extends CodeScorerOptions {
+  /** The LLM client the judge task grades through (required for task judge). */
+  client?: LlmClient;
+  seed?: number;
+}
+
+/**
+ * The scorer of one of a config's benchmarks: a built-in's task scorer, or for an inline benchmark its
+ * task's scorer (exact, numeric, regex, judge with `models.judge`) or the user's `scorer` function.
+ * Call `close()` when done when it has one (code scorers own worker processes).
+ */
+export function scorerForBenchmark(
+  config: {
+    customBenchmarks?: Readonly<Record<string, CustomBenchmark>>;
+    models: { judge: string };
+  },
+  benchmark: string,
+  task: TaskType,
+  options: BenchmarkScorerOptions = {},
+): Scorer & { close?: () => Promise<void> } {
+  const custom = config.customBenchmarks?.[benchmark];
+  if (!custom) return scorerFor(task, options);
+  const { client, seed, ...codeOptions } = options;
+  let base: Scorer & { close?: () => Promise<void> };
+  switch (custom.task) {
+    case 'math':
+    case 'choice':
+    case 'code':
+      base = scorerFor(custom.task, codeOptions);
+      break;
+    case 'judge':
+      if (!client) throw new Error(`benchmark ${benchmark}: task judge needs an LLM client to grade with`);
+      base = createJudgeScorer({
+        client,
+        model: config.models.judge,
+        ...(custom.rubric ? { rubric: custom.rubric } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+      });
+      break;
+    default:
+      base = ANSWER_SCORERS[custom.task];
+  }
+  if (!custom.scorer) return base;
+  const wrapped: Scorer & { close?: () => Promise<void> } = userScorer(custom.scorer, base);
+  if (base.close) wrapped.close = () => base.close!();
+  return wrapped;
 }

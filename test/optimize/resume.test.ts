@@ -218,7 +218,7 @@ describe('resume after a crash', () => {
         // A different train split (e.g. the data files changed): the pool hash differs.
         loadSplit: async (b, split) => {
           const ds = await import('../../src/datasets/index.js');
-          const items = await ds.loadSplit(b, split, { dataDir: requireDataDir() });
+          const items = await ds.loadSplit(b as 'math500', split, { dataDir: requireDataDir() });
           return split === 'train' ? items.map((i) => ({ ...i, gold: `${i.gold} ` })) : items;
         },
       }),

@@ -68,7 +68,7 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
     throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${flags.split}"`);
   const limit = positiveInt('--limit', flags.limit) ?? config.eval?.limit;
   const concurrency = positiveInt('--concurrency', flags.concurrency);
-  if (flags.benchmark && !config.benchmarks.includes(flags.benchmark as BenchmarkId)) {
+  if (flags.benchmark && !config.benchmarks.includes(flags.benchmark)) {
     throw new UsageError(
       `--benchmark ${flags.benchmark}: ${flags.config} declares ${config.benchmarks.join(', ')}; pick one of them or add it to \`benchmarks\``,
     );
@@ -77,20 +77,26 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
   if (cacheMode && !['off', 'read-write', 'replay'].includes(cacheMode)) {
     throw new UsageError(`--cache must be off, read-write or replay, got "${cacheMode}"`);
   }
-  const benchmarks = flags.benchmark ? [flags.benchmark as BenchmarkId] : config.benchmarks;
+  const benchmarks = flags.benchmark ? [flags.benchmark] : config.benchmarks;
   const outRoot = resolve(flags.out ?? join('.maspo', 'out', config.name));
   const prompts = flags.prompts ? await readPromptsFile(flags.prompts) : undefined;
 
   const datasets = await import('../../datasets/index.js');
-  let dataDir: string;
+  // Inline benchmarks read their own files: a data dir is needed only for built-in ones.
+  const needsDataDir = benchmarks.some((b) => !config.customBenchmarks[b]);
+  let dataDir: string | undefined;
   try {
-    dataDir = datasets.resolveDataDir(flags.dataDir ?? config.data.dir);
+    if (needsDataDir || flags.dataDir || config.data.dir)
+      dataDir = datasets.resolveDataDir(flags.dataDir ?? config.data.dir);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   const llm = {
     ...config.llm,
-    sim: { ...config.llm.sim, dataDir: config.llm.sim.dataDir ?? dataDir },
+    sim: {
+      ...config.llm.sim,
+      ...((config.llm.sim.dataDir ?? dataDir) ? { dataDir: config.llm.sim.dataDir ?? dataDir } : {}),
+    },
     ...(cacheMode ? { cache: { ...config.llm.cache, mode: cacheMode as 'off' } } : {}),
   };
 
@@ -110,7 +116,7 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
     ctrlC.dispose();
   }
 
-  async function runOne(benchmark: BenchmarkId): Promise<void> {
+  async function runOne(benchmark: string): Promise<void> {
     const system = buildSystem(config, benchmark);
     if (prompts) {
       const issues = validatePrompts(system, prompts, 'prompts');
@@ -118,11 +124,16 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
         throw new UsageError(`${flags.prompts}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
       }
     }
-    let items = await datasets.loadSplit(benchmark, split, { dataDir });
+    let items = await datasets.loadBenchmarkSplit(config, benchmark, split, dataDir ? { dataDir } : {});
     if (limit !== undefined) items = items.slice(0, limit);
     const client = createLlmClient(llm);
-    const { scorerFor } = await import('../../tasks/index.js');
-    const scorer: Scorer & { close?: () => Promise<void> } = scorerFor(system.task);
+    const { scorerForBenchmark } = await import('../../tasks/index.js');
+    const scorer: Scorer & { close?: () => Promise<void> } = scorerForBenchmark(
+      config,
+      benchmark,
+      system.task,
+      { client, seed: config.seed },
+    );
     const bar = flags.progress
       ? await progressReporter(items.length, benchmark, opts.tty ?? process.stderr.isTTY === true)
       : null;

@@ -4,6 +4,7 @@ import { hash32, Prng } from '../../util/prng.js';
 import { providerSeed } from '../seed.js';
 import type { ProviderCall } from '../types.js';
 import { codeOf, demoCall, hasDemoCall, injectBug, normalizeCode, withoutDemoCall } from './code.js';
+import { simGold } from './custom.js';
 import {
   type AgentKind,
   activeDirectives,
@@ -14,6 +15,7 @@ import {
 import { type ItemIndex, normalizeText } from './items.js';
 import {
   type AnswerStyle,
+  answerCorrect,
   choiceLetters,
   filler,
   type MarkKind,
@@ -249,20 +251,20 @@ function answerReply(ctx: Ctx, item: Item): string {
   let intro: string;
   let sawMarked = false;
   if (a.kind === 'solver') {
-    answer = ownCorrect ? item.gold : wrongAnswer(item, ctx.prng('wrong'));
+    answer = ownCorrect ? simGold(item) : wrongAnswer(item, ctx.prng('wrong'));
     intro = '';
   } else {
     const reads = a.upstream.map((e, i) => readUpstream(ctx, e.text, i)).filter((r) => r !== null);
     sawMarked = reads.some((r) => r.marked);
     if (reads.length === 0) {
-      answer = ownCorrect ? item.gold : wrongAnswer(item, ctx.prng('wrong'));
+      answer = ownCorrect ? simGold(item) : wrongAnswer(item, ctx.prng('wrong'));
       intro = 'I could not find a clear final answer in the previous work, so I solve the problem myself.';
     } else {
       const up = majority(
         item.task,
         reads.map((r) => r.answer),
       );
-      const upCorrect = sameAnswer(item.task, up, item.gold);
+      const upCorrect = answerCorrect(item, up);
       const { outcome } = reviewDecision(ctx, upCorrect);
       if (outcome === 'kept' || outcome === 'missed') {
         answer = up;
@@ -271,7 +273,7 @@ function answerReply(ctx: Ctx, item: Item): string {
         answer = wrongAnswer(item, ctx.prng('wrong'), up);
         intro = 'I think the previous solution has a mistake, so I correct it.';
       } else {
-        answer = ownCorrect ? item.gold : wrongAnswer(item, ctx.prng('wrong'), up);
+        answer = ownCorrect ? simGold(item) : wrongAnswer(item, ctx.prng('wrong'), up);
         intro = 'The previous solution contains an error; redoing the computation gives a different result.';
       }
     }

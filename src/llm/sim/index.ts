@@ -1,11 +1,12 @@
 import { recognizeRequest } from '../../contracts/index.js';
+import type { CustomBenchmarkSource } from '../../datasets/custom.js';
 import { BENCHMARK_IDS, type Item, type ItemSource } from '../../datasets/types.js';
 import { hashValue } from '../../util/hash.js';
 import { abortError, ProviderError } from '../errors.js';
 import type { Provider, ProviderCall, ProviderResult } from '../types.js';
 import { type AgentAnalysis, agentReply, analyseAgentPrompt, type SimState } from './agent.js';
 import { ItemIndex } from './items.js';
-import { judgeReply } from './judge.js';
+import { gradeReply, judgeReply } from './judge.js';
 import { optimizerReply } from './optimizer.js';
 import { SIM_VERSION } from './version.js';
 import { compileDirectives, loadWorld, type World } from './world.js';
@@ -24,6 +25,8 @@ export interface SimProviderOptions {
   worldPath?: string;
   /** Items to find questions in, instead of (or before) loading the datasets. */
   items?: ItemSource;
+  /** A config's inline benchmarks: their files are read too (no data directory needed for them). */
+  benchmarks?: readonly CustomBenchmarkSource[];
   /** An already parsed world (tests). */
   world?: World;
 }
@@ -49,8 +52,29 @@ function warnOnce(message: string) {
   process.stderr.write(`simulated model: ${message}\n`);
 }
 
-async function loadItems(dataDir: string | undefined): Promise<Item[]> {
+/** The items of a config's inline benchmarks; a file that cannot be loaded is warned about and skipped. */
+async function loadCustomItems(benchmarks: readonly CustomBenchmarkSource[]): Promise<Item[]> {
+  if (benchmarks.length === 0) return [];
+  const path = '../../datasets/custom.js';
+  const mod = (await import(path)) as typeof import('../../datasets/custom.js');
+  const out: Item[] = [];
+  for (const b of benchmarks) {
+    try {
+      out.push(...mod.loadCustomBenchmark(b).items);
+    } catch (e) {
+      warnOnce(`could not load benchmark ${b.id} (${(e as Error).message}); its questions are unknown`);
+    }
+  }
+  return out;
+}
+
+async function loadItems(
+  dataDir: string | undefined,
+  benchmarks: readonly CustomBenchmarkSource[] = [],
+): Promise<Item[]> {
+  const custom = await loadCustomItems(benchmarks);
   const dir = dataDir ?? process.env.MASPO_DATA_DIR;
+  if (!dir && custom.length > 0) return custom;
   if (!dir) {
     warnOnce(
       'no benchmark data directory (set MASPO_DATA_DIR or llm.sim.dataDir): every question is unknown and gets a low-skill answer',
@@ -68,7 +92,7 @@ async function loadItems(dataDir: string | undefined): Promise<Item[]> {
     warnOnce(`cannot load the dataset loaders (${(e as Error).message}); questions are unknown`);
     return [];
   }
-  const out: Item[] = [];
+  const out: Item[] = [...custom];
   const failed: string[] = [];
   for (const id of BENCHMARK_IDS) {
     try {
@@ -80,7 +104,7 @@ async function loadItems(dataDir: string | undefined): Promise<Item[]> {
       failed.push(id);
     }
   }
-  if (failed.length > 0)
+  if (failed.length > 0 && custom.length === 0)
     warnOnce(`could not load ${failed.join(', ')} from ${dir}; their questions are unknown`);
   return out;
 }
@@ -109,7 +133,7 @@ export function createSimProvider(opts: SimProviderOptions = {}): SimProvider {
   let loading: Promise<void> | undefined;
   const ready = () => {
     if (opts.items) return Promise.resolve();
-    loading ??= loadItems(opts.dataDir).then((items) => {
+    loading ??= loadItems(opts.dataDir, opts.benchmarks).then((items) => {
       state = { world, directives, index: new ItemIndex([...given, ...items]) };
     });
     return loading;
@@ -127,9 +151,11 @@ export function createSimProvider(opts: SimProviderOptions = {}): SimProvider {
     let text =
       req.kind === 'judge'
         ? judgeReply(state, req.data, call)
-        : req.kind === 'optimizer'
-          ? optimizerReply(state, req.data, call)
-          : agentReply(state, call, model);
+        : req.kind === 'grade'
+          ? gradeReply(state, req.data, call)
+          : req.kind === 'optimizer'
+            ? optimizerReply(state, req.data, call)
+            : agentReply(state, call, model);
     let finishReason: ProviderResult['finishReason'] = 'stop';
     if (call.maxTokens !== undefined && tokensOf(text) > call.maxTokens) {
       text = text.slice(0, Math.max(0, call.maxTokens * 4));

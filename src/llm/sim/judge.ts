@@ -1,10 +1,11 @@
+import { formatGradeVerdict, type GradeRequestData } from '../../contracts/grade.js';
 import { formatVerdict, type JudgeRequestData, type Verdict } from '../../contracts/judge.js';
 import type { Item } from '../../datasets/types.js';
 import { hash32, Prng } from '../../util/prng.js';
 import type { ProviderCall } from '../types.js';
 import { isCanonicalCode, nonceOf, type SimState, sigmoid } from './agent.js';
 import { codeOf, hasDemoCall } from './code.js';
-import { isMarked, readAnswer, sameAnswer } from './text.js';
+import { answerCorrect, isMarked, readAnswer } from './text.js';
 
 /** Whether an output's answer is right (null when the item is unknown). The judge reads every style. */
 export function outputCorrect(item: Item | undefined, output: string): boolean | null {
@@ -14,7 +15,7 @@ export function outputCorrect(item: Item | undefined, output: string): boolean |
     return isCanonicalCode(item, c) && !hasDemoCall(c);
   }
   const r = readAnswer(output);
-  return r ? sameAnswer(item.task, r.answer, item.gold) : false;
+  return r ? answerCorrect(item, r.answer) : false;
 }
 
 export interface JudgeDecision {
@@ -57,4 +58,25 @@ export function judgeReply(state: SimState, data: JudgeRequestData, call: Provid
         ? `Checking both outputs against the task, output ${d.verdict}'s result holds up better.`
         : `Both outputs reach a similar conclusion; output ${d.verdict} is more thorough and better explained.`;
   return formatVerdict(reasoning, d.verdict);
+}
+
+/**
+ * The rubric grader (task judge of an inline benchmark): PASS when the answer is right, as accurately as
+ * the pairwise judge (`judge.accuracy`); an unknown question is graded by whether an answer is marked.
+ */
+export function gradeReply(state: SimState, data: GradeRequestData, call: ProviderCall): string {
+  const item = state.index.byQuestion(data.question) ?? state.index.find(data.question)?.item;
+  const u = Prng.from(
+    'sim-grade',
+    hash32(call.messages.map((m) => `${m.role}\u0001${m.content}`).join('\u0002')),
+    nonceOf(call),
+  ).next();
+  const right = outputCorrect(item, data.output) ?? isMarked(data.output);
+  const pass = u < state.world.judge.accuracy ? right : !right;
+  return formatGradeVerdict(
+    pass
+      ? 'The answer addresses the question and agrees with the reference.'
+      : 'The answer does not meet the rubric: its conclusion differs from what is asked.',
+    pass ? 'PASS' : 'FAIL',
+  );
 }

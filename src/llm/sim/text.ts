@@ -1,6 +1,7 @@
 import type { Item, TaskType } from '../../datasets/types.js';
 import { matchBrace } from '../../tasks/math-normalize.js';
 import type { Prng } from '../../util/prng.js';
+import { customAnswerCorrect, customWrongAnswer } from './custom.js';
 
 /**
  * How the simulated model writes answers and reads them back. Every loosely stated answer uses one of
@@ -147,6 +148,11 @@ export function sameAnswer(task: TaskType, a: string, b: string): boolean {
   return normalizeAnswer(task, a) === normalizeAnswer(task, b);
 }
 
+/** Whether an answer is right for an item (an inline benchmark's task decides where it has its own rule). */
+export function answerCorrect(item: Item, answer: string): boolean {
+  return customAnswerCorrect(item, answer) ?? sameAnswer(item.task, answer, item.gold);
+}
+
 // ---------- wrong answers ----------
 
 /** Letters of a choice item: structured options, else option lines in the question, else A–D. */
@@ -188,6 +194,8 @@ export function perturbChoice(item: Item, wrongOf: string, prng: Prng): string {
 
 /** A wrong answer for a math or choice item, different from the gold and from `avoid`. */
 export function wrongAnswer(item: Item, prng: Prng, avoid?: string): string {
+  const custom = customWrongAnswer(item, prng, avoid);
+  if (custom !== undefined) return custom;
   for (let i = 0; i < 8; i++) {
     const w = item.task === 'choice' ? perturbChoice(item, item.gold, prng) : perturbMath(item.gold, prng);
     if (!sameAnswer(item.task, w, item.gold) && (avoid === undefined || !sameAnswer(item.task, w, avoid)))

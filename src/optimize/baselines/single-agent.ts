@@ -1,5 +1,4 @@
 import type { MaspoConfig } from '../../config/index.js';
-import type { BenchmarkId } from '../../datasets/types.js';
 import type { System } from '../../mas/types.js';
 import { promptHash } from '../beam.js';
 import { emptyJudgeStats } from '../judge.js';
@@ -10,7 +9,7 @@ import type { SearchContext, SearchResult, Strategy } from '../search.js';
  * system is replaced by the chosen single-agent topology and its seed prompts are validated like an
  * optimized map, so the artifact reports the baseline's accuracy on the same split.
  */
-export function singleAgentSystem(config: MaspoConfig, benchmark: BenchmarkId): System {
+export function singleAgentSystem(config: MaspoConfig, benchmark: string): System {
   // Imported lazily by the caller; this module only builds the config variant.
   const sa = config.optimize.singleAgent;
   const variant: MaspoConfig = {
@@ -26,7 +25,7 @@ export function singleAgentSystem(config: MaspoConfig, benchmark: BenchmarkId): 
   return buildSystemSync(variant, benchmark);
 }
 
-let buildSystemSync: (c: MaspoConfig, b: BenchmarkId) => System = () => {
+let buildSystemSync: (c: MaspoConfig, b: string) => System = () => {
   throw new Error('single-agent: call loadSingleAgent() first');
 };
 
