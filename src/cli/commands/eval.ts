@@ -39,8 +39,21 @@ export function registerEval(program: Command): void {
     .option('--alpha <p>', 'significance level of the paired tests', num('alpha', 1e-9, 0.5))
     .option('--tolerance <pt>', 'accuracy drop / misalignment rise tolerated (0–1)', num('tolerance', 0, 1))
     .option('--max-error-rate <r>', 'error-rate ceiling (0–1)', num('max-error-rate', 0, 1))
+    .option(
+      '--shard <i/n>',
+      "run only shard i of n (a share of every suite's items; never optimizes, never gates); needs --shard-dir",
+    )
+    .option('--shard-dir <dir>', 'where --shard writes its results file')
+    .option('--merge <dir>', "merge the shards' results in DIR and gate them as one run (runs no suite)")
     .action(async (filters: string[], o: Record<string, unknown>) => {
       const { runEval } = await import('../../harness/run.js');
+      const { parseShard } = await import('../../harness/shard.js');
+      let shard: ReturnType<typeof parseShard> | undefined;
+      try {
+        shard = o.shard !== undefined ? parseShard(o.shard as string) : undefined;
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       const baselineGiven =
         program.commands.find((c) => c.name() === 'eval')?.getOptionValueSource('baseline') === 'cli';
       const out = await runEval({
@@ -59,10 +72,13 @@ export function registerEval(program: Command): void {
           ? { accuracyTolerance: o.tolerance as number, misalignmentTolerance: o.tolerance as number }
           : {}),
         ...(o.maxErrorRate !== undefined ? { maxErrorRate: o.maxErrorRate as number } : {}),
+        ...(shard ? { shard } : {}),
+        ...(o.shardDir ? { shardDir: o.shardDir as string } : {}),
+        ...(o.merge ? { merge: o.merge as string } : {}),
         filters,
       });
       const lines = [`maspo eval: ${out.message}`];
-      if (out.run) {
+      if (out.run && !shard) {
         if (out.run.simulated) lines.push('  (simulated model: these numbers say nothing about a real LLM)');
         lines.push(
           `  summary:   ${out.summaryFile}`,
