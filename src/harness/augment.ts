@@ -1,10 +1,13 @@
 /** Types the data channels between maspo's tests and reporters (task meta) and its global setup (provide/inject). */
+import type { SuiteShardInfo } from './shard.js';
 import type { HarnessProvided, ItemResultRecord } from './types.js';
 
 // TaskMeta lives in @vitest/runner (vitest re-exports it); ProvidedContext is vitest's own.
 declare module '@vitest/runner' {
   interface TaskMeta {
     maspo?: ItemResultRecord;
+    /** On a suite of a sharded run: which of its items this shard ran. */
+    maspoShard?: SuiteShardInfo;
   }
 }
 declare module 'vitest' {

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { afterAll, describe, inject, test } from 'vitest';
+import { getCurrentSuite } from 'vitest/suite';
 import './augment.js';
 import type { MaspoConfig } from '../config/index.js';
 import type { BenchmarkId, Item, Split } from '../datasets/types.js';
@@ -10,6 +11,7 @@ import type { PromptMap, System } from '../mas/types.js';
 import type { Scorer } from '../tasks/types.js';
 import { hashValue, stableStringify } from '../util/hash.js';
 import { scoredFields } from './aggregate.js';
+import { itemsOfShard, type SuiteShardInfo, shardRateLimits } from './shard.js';
 import type { BenchmarkThresholds, HarnessProvided, ItemResultRecord, PromptsInfo } from './types.js';
 import { ITEM_RECORD_VERSION } from './types.js';
 
@@ -44,6 +46,8 @@ interface SuiteContext {
   promptsHash: string | undefined;
   scorer: Scorer & { close?: () => Promise<void> };
   client: MaspoLlmClient;
+  /** Set in a sharded run (`maspo eval --shard i/n`): this suite's part of the run. */
+  shard?: SuiteShardInfo;
 }
 
 function provided(): HarnessProvided {
@@ -98,6 +102,19 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
   let items = await loadBenchmarkSplit(config, opts.benchmark, split, { ...(dataDir ? { dataDir } : {}) });
   const limit = p.limit ?? opts.limit ?? config.eval?.limit;
   if (limit !== undefined) items = items.slice(0, limit);
+  let shard: SuiteShardInfo | undefined;
+  if (p.shard) {
+    const all = items;
+    items = itemsOfShard(opts.benchmark, all, p.shard);
+    shard = {
+      benchmark: opts.benchmark,
+      split,
+      total: all.length,
+      dataset: hashValue(all.map((i) => [i.id, i.question, i.gold])),
+      assigned: items.map((i) => i.id),
+      setup: hashValue({ system, models: config.models, seed: config.seed }),
+    };
+  }
 
   // Prompts from the pre-step apply when this suite runs the config they were optimized for.
   const sameConfig =
@@ -108,10 +125,12 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
       : undefined;
   const effective = Object.fromEntries(system.agents.map((a) => [a.id, prompts?.[a.id] ?? a.prompt]));
   const { scorerForBenchmark } = await import('../tasks/index.js');
-  const llm: LlmSettingsInput = {
+  let llm: LlmSettingsInput = {
     ...(config.llm as LlmSettingsInput),
     sim: { ...(config.llm.sim ?? {}), ...(dataDir && !config.llm.sim?.dataDir ? { dataDir } : {}) },
   };
+  // Rate limits belong to the API key, which every shard shares: each shard gets its 1/n of them.
+  if (p.shard && config.llm.shardRateLimits === 'divide') llm = dividedLimits(llm, p.shard.count);
   const client = await clientFor(llm);
   return {
     config,
@@ -122,6 +141,17 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
     promptsHash: hashValue(effective).slice(0, 16),
     scorer: scorerForBenchmark(config, opts.benchmark, system.task, { client, seed: config.seed }),
     client,
+    ...(shard ? { shard } : {}),
+  };
+}
+
+function dividedLimits(llm: LlmSettingsInput, count: number): LlmSettingsInput {
+  return {
+    ...llm,
+    ...(llm.defaults ? { defaults: shardRateLimits(llm.defaults, count) } : {}),
+    endpoints: Object.fromEntries(
+      Object.entries(llm.endpoints ?? {}).map(([name, e]) => [name, shardRateLimits(e, count)]),
+    ),
   };
 }
 
@@ -164,6 +194,11 @@ export function defineBenchmark(opts: BenchmarkSuiteOptions): void {
     afterAll(async () => {
       await ctx.scorer.close?.();
     });
+    // Collection-time meta reaches the reporters with the collected suite.
+    const suite = getCurrentSuite().suite;
+    if (ctx.shard && suite) suite.meta.maspoShard = ctx.shard;
+    // A shard with none of this suite's items still reports its (empty) share, which needs a test to run.
+    if (ctx.shard && ctx.items.length === 0) test(`shard has no ${opts.benchmark} items`, () => {});
     const { system, config } = ctx;
     const model = config.models.agent;
     const simulated = model.startsWith('sim:') || system.agents.some((a) => a.model?.startsWith('sim:'));

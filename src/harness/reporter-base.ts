@@ -13,6 +13,7 @@ export const DEFAULT_BASELINE = 'baselines/maspo.baseline.json';
  */
 export abstract class RunRecordReporter implements Reporter {
   protected vitest?: Vitest;
+  private root?: string;
 
   onInit(vitest: Vitest): void {
     this.vitest = vitest;
@@ -25,9 +26,15 @@ export abstract class RunRecordReporter implements Reporter {
 
   protected abstract report(run: RunRecord): void;
 
+  /** Reports a run record built outside a Vitest run (the union of shards, `maspo eval --merge`). */
+  reportRun(run: RunRecord, root: string): void {
+    this.root = root;
+    this.report(run);
+  }
+
   /** A path relative to the Vitest root (the working directory outside Vitest). */
   protected path(file: string): string {
-    return resolve(this.vitest?.config.root ?? process.cwd(), file);
+    return resolve(this.vitest?.config.root ?? this.root ?? process.cwd(), file);
   }
 
   /** The baseline when its file exists and is usable; the gate reporter is the one that complains. */

@@ -49,7 +49,8 @@ function providedPrompts(vitest: Vitest | undefined): PromptsInfo | undefined {
   return undefined;
 }
 
-function gitInfo(): RunRecord['git'] | undefined {
+/** The commit a run belongs to: GITHUB_SHA in Actions, else the working tree's HEAD. */
+export function gitInfo(): RunRecord['git'] | undefined {
   const sha = process.env.GITHUB_SHA;
   const ref = process.env.GITHUB_HEAD_REF || process.env.GITHUB_REF_NAME;
   if (sha) return { sha, ...(ref ? { ref } : {}) };

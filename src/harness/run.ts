@@ -2,12 +2,24 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Reporter, TestModule } from 'vitest/node';
+import type { MaspoConfig } from '../config/index.js';
+import { hashValue } from '../util/hash.js';
+import { buildRunRecord } from './aggregate.js';
 import { HarnessInputError } from './baseline.js';
 import { confirmStage } from './confirm-run.js';
 import { formatVerdict, type GateOptions } from './gate.js';
 import { maspoReporters } from './plugin.js';
 import { resolvePrompts } from './prestep.js';
-import { sharedState } from './reporting.js';
+import type { RunRecordReporter } from './reporter-base.js';
+import { collectItemRecords, gitInfo, sharedState } from './reporting.js';
+import {
+  mergeShards,
+  SHARD_FILE_VERSION,
+  type ShardIdentity,
+  type ShardSpec,
+  type SuiteShardInfo,
+  writeShardFile,
+} from './shard.js';
 import type { GateVerdict, HarnessProvided, PromptsInfo, RunRecord } from './types.js';
 
 export interface EvalOptions extends GateOptions {
@@ -37,6 +49,12 @@ export interface EvalOptions extends GateOptions {
   root?: string;
   /** Extra Vitest reporters (default `['default']`). */
   vitestReporters?: string[];
+  /** Run one shard of the items (needs `shardDir`); never optimizes, never gates. */
+  shard?: ShardSpec;
+  /** Where a shard writes its results file. */
+  shardDir?: string;
+  /** Merge the shard files in this directory and gate them as one run (runs no suite). */
+  merge?: string;
   log?: (line: string) => void;
 }
 
@@ -88,6 +106,11 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
   const historyFile = resolve(root, o.history ?? '.maspo/history.jsonl');
   const baselineFile = resolve(root, o.baseline ?? 'baselines/maspo.baseline.json');
   const fail2 = (message: string): EvalOutcome => ({ exitCode: 2, message, historyFile, latestFile });
+  if (o.shard && o.merge) return fail2('--shard runs one shard and --merge merges them: give one of the two');
+  if (o.shard && !o.shardDir)
+    return fail2('--shard needs --shard-dir DIR (where the shard writes its results)');
+  if (o.shardDir && !o.shard) return fail2('--shard-dir goes with --shard i/n');
+  if (o.merge && o.seedPrompts) return fail2('--merge takes the prompts the shards ran: drop --seed-prompts');
   if (!existsSync(configPath)) return fail2(`config file ${o.config} not found: pass --config FILE`);
   if (o.baseline && !existsSync(baselineFile)) {
     return fail2(
@@ -95,12 +118,56 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
     );
   }
 
+  const summaryFile = resolve(root, o.summary ?? '.maspo/summary.md');
+  const dashboardDir = resolve(root, o.dashboard ?? '.maspo/dashboard');
+  const gateReporters = (): RunRecordReporter[] =>
+    maspoReporters({
+      ...o,
+      baseline: baselineFile,
+      requireBaseline: o.baseline !== undefined,
+      summary: summaryFile,
+      dashboard: dashboardDir,
+      history: historyFile,
+      latest: latestFile,
+    }) as RunRecordReporter[];
+  const written = (run: RunRecord | undefined) => ({
+    historyFile,
+    latestFile,
+    ...(run ? { summaryFile, dashboardFile: resolve(dashboardDir, 'index.html') } : {}),
+  });
+
+  if (o.merge) {
+    let merged: ReturnType<typeof mergeShards>;
+    try {
+      const { loadConfig } = await import('../config/index.js');
+      merged = mergeShards(resolve(root, o.merge), { config: configIdentity(await loadConfig(configPath)) });
+    } catch (err) {
+      if (err instanceof HarnessInputError || (err as Error).name === 'InvalidConfigError')
+        return fail2((err as Error).message);
+      throw err;
+    }
+    log(`maspo: merging ${merged.count} shard(s), ${merged.items.length} items`);
+    const git = gitInfo();
+    const run = buildRunRecord(merged.items, {
+      ...(merged.prompts ? { prompts: merged.prompts } : {}),
+      ...(git ? { git } : {}),
+    });
+    sharedState().last = run;
+    const before = process.exitCode;
+    process.exitCode = 0;
+    for (const r of gateReporters()) r.reportRun(run, root);
+    const reporterCode = process.exitCode;
+    process.exitCode = before;
+    return verdictOutcome(run, reporterCode === 2, written(run));
+  }
+
   let pre: Awaited<ReturnType<typeof resolvePrompts>>;
   try {
     pre = await resolvePrompts({
       configPath,
       ...(o.prompts ? { promptsPath: resolve(root, o.prompts) } : {}),
-      ...(o.noOptimize ? { noOptimize: true } : {}),
+      // A shard never optimizes: the pre-step runs once, before the matrix.
+      ...(o.noOptimize || o.shard ? { noOptimize: true } : {}),
       ...(o.seedPrompts ? { seedPrompts: true } : {}),
       runsDir: resolve(root, '.maspo/runs'),
       onProgress: log,
@@ -120,13 +187,12 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
     prompts: pre.prompts,
     ...(pre.dataDir ? { dataDir: pre.dataDir } : {}),
     ...(o.limit ? { limit: o.limit } : {}),
+    ...(o.shard ? { shard: o.shard } : {}),
   };
   const state = sharedState();
   state.provided = provided;
   state.last = undefined;
 
-  const summaryFile = resolve(root, o.summary ?? '.maspo/summary.md');
-  const dashboardDir = resolve(root, o.dashboard ?? '.maspo/dashboard');
   const collectErrors: string[] = [];
   let unhandled = 0;
   const watcher: Reporter = {
@@ -137,17 +203,41 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       }
     },
   };
+  let shardOut: { file: string; items: number } | undefined;
+  const shardWriter: Reporter = {
+    onTestRunEnd(modules: ReadonlyArray<TestModule>) {
+      if (!o.shard || !o.shardDir || collectErrors.length > 0) return;
+      const suites: SuiteShardInfo[] = [];
+      for (const m of modules) {
+        for (const s of m.children.allSuites()) {
+          const info = s.meta().maspoShard;
+          if (info) suites.push(info);
+        }
+      }
+      const items = collectItemRecords(modules);
+      const file = writeShardFile(resolve(root, o.shardDir), {
+        version: SHARD_FILE_VERSION,
+        kind: 'maspo-shard',
+        shard: o.shard,
+        createdAt: new Date().toISOString(),
+        identity: shardIdentity,
+        prompts: pre.prompts,
+        suites,
+        items,
+      });
+      shardOut = { file, items: items.length };
+    },
+  };
+  const shardIdentity: ShardIdentity = {
+    config: o.shard ? configIdentity(await (await import('../config/index.js')).loadConfig(configPath)) : '',
+    prompts: pre.prompts.hash,
+    limit: o.limit ?? null,
+    filters: o.filters ?? [],
+    maspoVersion: await maspoVersion(),
+  };
   const reporters = [
     ...(o.vitestReporters ?? ['default']),
-    ...maspoReporters({
-      ...o,
-      baseline: baselineFile,
-      requireBaseline: o.baseline !== undefined,
-      summary: summaryFile,
-      dashboard: dashboardDir,
-      history: historyFile,
-      latest: latestFile,
-    }),
+    ...(o.shard ? [shardWriter] : gateReporters()),
     watcher,
   ];
   const { startVitest } = await import('vitest/node');
@@ -184,27 +274,34 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
   );
   const vitestCode = process.exitCode;
   process.exitCode = before;
-  const run = state.last as RunRecord | undefined;
-  const written = {
-    historyFile,
-    latestFile,
-    ...(run ? { summaryFile, dashboardFile: resolve(dashboardDir, 'index.html') } : {}),
-  };
   if (collectErrors.length > 0) {
+    const run = state.last as RunRecord | undefined;
     return {
       exitCode: 2,
       message: `suites could not run:\n  ${collectErrors.join('\n  ')}`,
-      ...written,
+      ...written(run),
       ...(run ? { run } : {}),
     };
   }
+  if (o.shard) {
+    if (!shardOut || (shardOut.items === 0 && unhandled > 0))
+      return fail2(`shard ${o.shard.index}/${o.shard.count} produced no results (see above)`);
+    if (unhandled > 0) return fail2(`${unhandled} unhandled error(s) during the shard (see above)`);
+    return {
+      exitCode: 0,
+      message: `shard ${o.shard.index}/${o.shard.count}: ${shardOut.items} items written to ${shown(root, shardOut.file)}; gate them all with \`maspo eval --merge ${o.shardDir}\``,
+      historyFile,
+      latestFile,
+    };
+  }
+  const run = state.last as RunRecord | undefined;
   if (vitestCode === 2)
-    return { exitCode: 2, message: 'the baseline file is unusable (see above)', ...written };
+    return { exitCode: 2, message: 'the baseline file is unusable (see above)', ...written(run) };
   if (!run) {
     return {
       exitCode: 2,
       message: `no benchmark results: no *.eval.ts suite ran${o.filters?.length ? ` for the filters ${o.filters.join(' ')}` : ''} (or the config lists none of their benchmarks)`,
-      ...written,
+      ...written(run),
     };
   }
   if (unhandled > 0)
@@ -212,16 +309,57 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       exitCode: 2,
       message: `${unhandled} unhandled error(s) during the run (see above)`,
       run,
-      ...written,
+      ...written(run),
     };
-  if (!run.gate) return { exitCode: 2, message: 'the gate produced no verdict', run, ...written };
+  if (!run.gate) return { exitCode: 2, message: 'the gate produced no verdict', run, ...written(run) };
   const gate = await confirmIfNeeded(run, run.gate, pre, o, baselineFile, log, {
     summaryFile,
     dashboardDir,
     historyFile,
     latestFile,
   });
-  return { exitCode: gate.pass ? 0 : 1, message: formatVerdict(gate)[0]!, run, ...written };
+  return { exitCode: gate.pass ? 0 : 1, message: formatVerdict(gate)[0]!, run, ...written(run) };
+}
+
+/** A path as a user would type it: relative to the root when inside it. */
+function shown(root: string, path: string): string {
+  const rel = relative(root, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
+/** The outcome of a run whose record the reporters have seen: the gate's verdict as an exit code. */
+function verdictOutcome(
+  run: RunRecord,
+  baselineUnusable: boolean,
+  files: Pick<EvalOutcome, 'historyFile' | 'latestFile' | 'summaryFile' | 'dashboardFile'>,
+): EvalOutcome {
+  if (baselineUnusable)
+    return { exitCode: 2, message: 'the baseline file is unusable (see above)', ...files };
+  const gate = run.gate;
+  if (!gate) return { exitCode: 2, message: 'the gate produced no verdict', run, ...files };
+  return { exitCode: gate.pass ? 0 : 1, message: formatVerdict(gate)[0]!, run, ...files };
+}
+
+/**
+ * What identifies a config across CI runners: everything that changes results, without the paths that
+ * differ from runner to runner (the config file's own path, the data directory; the data itself is
+ * compared by hash per suite).
+ */
+export function configIdentity(config: MaspoConfig): string {
+  const { file: _file, data: _data, ...rest } = config;
+  return hashValue({ ...rest, llm: { ...rest.llm, sim: { ...rest.llm.sim, dataDir: undefined } } });
+}
+
+/** maspo's own version (package.json is two levels up from the sources, three from the built `dist/src`). */
+async function maspoVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  for (const p of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(await readFile(here(p), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'maspo' && pkg.version) return pkg.version;
+    } catch {}
+  }
+  return 'unknown';
 }
 
 /** Runs the confirmation stage when a paired failure calls for it, and rewrites the run's reports. */

@@ -289,4 +289,6 @@ export interface HarnessProvided {
   dataDir?: string;
   /** `maspo eval --limit`: at most this many items per suite (overrides the suites' own limit). */
   limit?: number;
+  /** `maspo eval --shard i/n`: run only this shard's items of every suite. */
+  shard?: { index: number; count: number };
 }

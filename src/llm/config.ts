@@ -89,6 +89,11 @@ export const llmSettingsSchema = z
       .default({}),
     /** Seed for retry jitter. */
     seed: z.number().int().default(0),
+    /**
+     * `maspo eval --shard i/n`: the shards share one API key, so by default each gets 1/n of every
+     * requests/tokens-per-minute limit ('divide'); 'per-shard' when the limits above are already per shard.
+     */
+    shardRateLimits: z.enum(['divide', 'per-shard']).default('divide'),
   })
   .strict();
 

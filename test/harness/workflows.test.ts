@@ -26,10 +26,16 @@ interface Step {
   if?: string;
   with?: Record<string, unknown>;
 }
+interface Job {
+  'runs-on': string;
+  steps: Step[];
+  needs?: string;
+  strategy?: { matrix: Record<string, unknown[]> };
+}
 interface Workflow {
   on: Record<string, unknown>;
   permissions?: Record<string, string>;
-  jobs: Record<string, { 'runs-on': string; env?: Record<string, string>; steps: Step[] }>;
+  jobs: Record<string, Job & { env?: Record<string, string> }>;
 }
 interface ActionStep extends Step {
   id?: string;
@@ -133,9 +139,9 @@ function evalArgv(env: Record<string, string>, code = 0) {
 }
 
 /** Every `maspo …` invocation in the run scripts, as argv (continuations joined, quotes stripped). */
-function maspoCalls(w: Workflow): string[][] {
+function maspoCalls(w: Workflow | Job): string[][] {
   const out: string[][] = [];
-  for (const s of steps(w)) {
+  for (const s of 'jobs' in w ? steps(w) : w.steps) {
     if (!s.run) continue;
     const script = s.run.replace(/\\\n/g, ' ');
     for (const m of script.matchAll(/npx maspo ([^\n;&|]*)/g)) {
@@ -176,6 +182,7 @@ describe('GitHub workflows', () => {
   const action = yaml.load(readFileSync(resolve(repo, 'action.yml'), 'utf8')) as Action;
   const aSteps = action.runs.steps;
   const at = (p: (x: ActionStep) => boolean) => aSteps.findIndex(p);
+  const sharded = load('examples/github/maspo-eval-sharded.yml');
 
   it('ci.yml runs .ci/run on ubuntu-24.04 with the AppArmor sysctl and a data checkout', () => {
     expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
@@ -199,8 +206,50 @@ describe('GitHub workflows', () => {
     expect(responses.with!['restore-keys']).toBeUndefined();
   });
 
+  it('the sharded example: a matrix of shards, then one merge job that gates, comments and uploads', () => {
+    const shardJob = sharded.jobs.shard!;
+    const mergeJob = sharded.jobs.merge!;
+    expect(mergeJob.needs).toBe('shard');
+    const n = shardJob.strategy!.matrix.shard!.length;
+    expect(shardJob.strategy!.matrix.shard).toEqual(Array.from({ length: n }, (_, k) => k + 1));
+    const shardCall = maspoCalls(shardJob).find((a) => a[0] === 'eval')!;
+    const evalScript = shardJob.steps.find((x) => /npx maspo eval/.test(x.run ?? ''))!.run!;
+    expect(evalScript).toContain(`--shard \${{ matrix.shard }}/${n}`);
+    const shardDir = shardCall[shardCall.indexOf('--shard-dir') + 1];
+    // Each shard restores the shared response cache and saves it even when the run fails.
+    const restore = shardJob.steps.findIndex((x) => x.uses?.startsWith('actions/cache/restore'));
+    const evalAt = shardJob.steps.findIndex((x) => /--shard /.test(x.run ?? ''));
+    const save = shardJob.steps.find((x) => x.uses?.startsWith('actions/cache/save'));
+    expect(restore).toBeGreaterThanOrEqual(0);
+    expect(restore).toBeLessThan(evalAt);
+    expect(save?.if).toBe('always()');
+    // The API key is scoped to the eval step.
+    expect(JSON.stringify(shardJob.steps.filter((_, k) => k !== evalAt))).not.toContain('secrets.');
+    const upload = shardJob.steps.find((x) => x.uses?.startsWith('actions/upload-artifact'))!;
+    expect(upload.with?.path).toBe(shardDir);
+    // The merge job gathers every shard's upload into the directory it merges.
+    const download = mergeJob.steps.find((x) => x.uses?.startsWith('actions/download-artifact'))!;
+    const mergeCall = maspoCalls({ ...sharded, jobs: { merge: mergeJob } } as Workflow).find(
+      (a) => a[0] === 'eval',
+    )!;
+    expect(download.with?.path).toBe(mergeCall[mergeCall.indexOf('--merge') + 1]);
+    expect(download.with?.['merge-multiple']).toBe(true);
+    expect(mergeCall).toContain('--baseline');
+    const comment = mergeJob.steps.find((x) => /gh api/.test(x.run ?? ''))!;
+    expect(comment.run).toContain(`startswith("${STICKY_MARKER}")`);
+    expect(comment.if).toContain('head.repo.full_name == github.repository');
+    expect(
+      mergeJob.steps.some((x) => x.uses?.startsWith('actions/upload-artifact') && x.if === 'always()'),
+    ).toBe(true);
+  });
+
   it('reference only real commands and flags of the maspo CLI', () => {
-    const calls = [...maspoCalls(ci), ...maspoCalls(example), evalArgv({}).argv.slice(2)];
+    const calls = [
+      ...maspoCalls(ci),
+      ...maspoCalls(example),
+      ...maspoCalls(sharded),
+      evalArgv({}).argv.slice(2),
+    ];
     expect(calls.map((c) => c[0])).toEqual(expect.arrayContaining(['data', 'eval']));
     expect(calls.flatMap(checkCall)).toEqual([]);
     // The checker itself rejects a made-up flag.

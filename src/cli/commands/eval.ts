@@ -48,8 +48,21 @@ export function registerEval(program: Command): void {
       '--confirm-baseline',
       "allow confirmation to re-sample the baseline's prompts (it needs both sides; never done silently)",
     )
+    .option(
+      '--shard <i/n>',
+      "run only shard i of n (a share of every suite's items; never optimizes, never gates); needs --shard-dir",
+    )
+    .option('--shard-dir <dir>', 'where --shard writes its results file')
+    .option('--merge <dir>', "merge the shards' results in DIR and gate them as one run (runs no suite)")
     .action(async (filters: string[], o: Record<string, unknown>) => {
       const { runEval } = await import('../../harness/run.js');
+      const { parseShard } = await import('../../harness/shard.js');
+      let shard: ReturnType<typeof parseShard> | undefined;
+      try {
+        shard = o.shard !== undefined ? parseShard(o.shard as string) : undefined;
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
       const baselineGiven =
         program.commands.find((c) => c.name() === 'eval')?.getOptionValueSource('baseline') === 'cli';
       const out = await runEval({
@@ -70,10 +83,13 @@ export function registerEval(program: Command): void {
         ...(o.maxErrorRate !== undefined ? { maxErrorRate: o.maxErrorRate as number } : {}),
         ...(o.confirm !== undefined ? { confirm: Math.round(o.confirm as number) } : {}),
         ...(o.confirmBaseline ? { confirmBaseline: true } : {}),
+        ...(shard ? { shard } : {}),
+        ...(o.shardDir ? { shardDir: o.shardDir as string } : {}),
+        ...(o.merge ? { merge: o.merge as string } : {}),
         filters,
       });
       const lines = [`maspo eval: ${out.message}`];
-      if (out.run) {
+      if (out.run && !shard) {
         if (out.run.simulated) lines.push('  (simulated model: these numbers say nothing about a real LLM)');
         lines.push(
           `  summary:   ${out.summaryFile}`,
