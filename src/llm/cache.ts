@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { hashValue } from '../util/hash.js';
 import { CacheMissError } from './errors.js';
 import type { ModelRef } from './model-ref.js';
+import { redactSecrets } from './secrets.js';
 import type { ChatRequest, ProviderResult } from './types.js';
 
 export type CacheMode = 'off' | 'read-write' | 'replay';
@@ -43,7 +44,9 @@ export function cacheKey(ref: ModelRef, request: ChatRequest, fingerprint?: stri
 export function describeRequest(ref: ModelRef, request: ChatRequest, key: string): string {
   const last = request.messages.at(-1)?.content ?? '';
   const preview = last.replace(/\s+/g, ' ').slice(0, 80);
-  return `${ref.ref} (${request.role} call, sample ${request.sampleIndex ?? 0}, key ${key.slice(0, 12)}…, last message "${preview}")`;
+  return redactSecrets(
+    `${ref.ref} (${request.role} call, sample ${request.sampleIndex ?? 0}, key ${key.slice(0, 12)}…, last message "${preview}")`,
+  );
 }
 
 export interface CacheStats {

@@ -1,6 +1,6 @@
 import { Meter, type UsageReport } from './budget.js';
 import { cacheKey, describeRequest, ResponseCache } from './cache.js';
-import { type LlmSettings, type LlmSettingsInput, parseLlmSettings } from './config.js';
+import { DEFAULT_LIMITS, type LlmSettings, type LlmSettingsInput, parseLlmSettings } from './config.js';
 import { ConfigError, LlmError } from './errors.js';
 import { createGeminiProvider } from './gemini.js';
 import { type ModelRef, parseModelRef } from './model-ref.js';
@@ -66,7 +66,7 @@ export class MaspoLlmClient implements LlmClient {
     if (hit) {
       this.meter.record(request.role, ref.model, hit.usage, true);
       this.simulated ||= hit.simulated;
-      return { ...hit, latencyMs: 0, cached: true } satisfies ChatResponse;
+      return { ...hit, text: redactSecrets(hit.text), latencyMs: 0, cached: true } satisfies ChatResponse;
     }
     this.meter.check(request.role);
     const provider = this.readyProviders.get(ref.endpoint) ?? (await this.provider(ref));
@@ -74,7 +74,7 @@ export class MaspoLlmClient implements LlmClient {
     const started = performance.now();
     const estimatedTokens = Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4);
     try {
-      const result = await scheduler.run(
+      const reply = await scheduler.run(
         ({ signal }) =>
           provider.call(
             {
@@ -93,6 +93,8 @@ export class MaspoLlmClient implements LlmClient {
           tokensOf: (r) => r.usage.inputTokens + r.usage.outputTokens,
         },
       );
+      // A reply may quote a key (an echoing proxy, a leaked prompt): it never reaches the cache or a trace.
+      const result = { ...reply, text: redactSecrets(reply.text) };
       this.meter.record(request.role, ref.model, result.usage, false);
       this.simulated ||= result.simulated;
       await this.cache.put(key, result);
@@ -140,6 +142,11 @@ export class MaspoLlmClient implements LlmClient {
         : {}),
       timeoutMs: e.timeoutMs ?? d.timeoutMs ?? 120_000,
       maxRetries: e.maxRetries ?? d.maxRetries ?? 4,
+      maxRetryAfter: e.maxRetryAfter ?? d.maxRetryAfter ?? DEFAULT_LIMITS.maxRetryAfter,
+      maxRetryAfterField:
+        e.maxRetryAfter !== undefined || d.maxRetryAfter === undefined
+          ? `llm.endpoints.${this.settings.endpoints[ref.endpoint] ? ref.endpoint : ref.kind}.maxRetryAfter`
+          : 'llm.defaults.maxRetryAfter',
     };
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CustomBenchmarkSource } from '../datasets/custom.js';
+import { KEY_VALUE, registerUrlSecrets } from './secrets.js';
 
 /**
  * The `llm` section of a maspo config: endpoints, scheduling, cache, budgets and prices.
@@ -14,6 +15,11 @@ const limitsSchema = z
     tokensPerMinute: z.number().positive().optional(),
     timeoutMs: z.number().int().positive().optional(),
     maxRetries: z.number().int().min(0).optional(),
+    /**
+     * Longest wait, in seconds, that a server's Retry-After may impose (default 60). A server asking for
+     * more fails the call at once, naming the wait it asked for, instead of stalling the run.
+     */
+    maxRetryAfter: z.number().min(0).optional(),
   })
   .strict();
 
@@ -106,10 +112,10 @@ export const DEFAULT_LIMITS = {
   maxConcurrency: 8,
   timeoutMs: 120_000,
   maxRetries: 4,
+  maxRetryAfter: 60,
 } as const;
 
 const KEY_FIELD = /^(api[-_]?key|key|token|secret|password)$/i;
-const KEY_VALUE = /^(sk-|AIza|sk_|xai-|gsk_)[A-Za-z0-9_-]{8,}/;
 
 /**
  * Finds API keys written into a config as literals. Returns the path of each offender so the error can
@@ -141,5 +147,6 @@ export function parseLlmSettings(input: unknown, where = 'config'): LlmSettings 
     const issues = parsed.error.issues.map((i) => `llm.${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`${where}: invalid llm settings: ${issues}`);
   }
+  for (const e of Object.values(parsed.data.endpoints)) registerUrlSecrets(e.baseURL);
   return parsed.data;
 }

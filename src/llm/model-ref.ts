@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { redactSecrets, registerUrlSecrets } from './secrets.js';
 
 /**
  * Model references: `<provider>:<model>[@<baseURL>]`.
@@ -30,7 +31,9 @@ export const MODEL_REF_GRAMMAR =
 
 export function parseModelRef(ref: string): ModelRef {
   const fail = (why: string): never => {
-    throw new ConfigError(`invalid model reference "${ref}": ${why}. Expected ${MODEL_REF_GRAMMAR}`);
+    throw new ConfigError(
+      redactSecrets(`invalid model reference "${ref}": ${why}. Expected ${MODEL_REF_GRAMMAR}`),
+    );
   };
   const colon = ref.indexOf(':');
   if (colon <= 0) fail('missing "<provider>:"');
@@ -54,6 +57,7 @@ export function parseModelRef(ref: string): ModelRef {
     fail('openai-compatible needs the endpoint URL after "@"');
   }
   const k = kind as ProviderKind;
+  registerUrlSecrets(baseURL);
   return {
     kind: k,
     model,

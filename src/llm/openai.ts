@@ -17,7 +17,7 @@ export interface OpenAiProviderOptions {
 export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
   const client = new OpenAI({
     apiKey: options.apiKey,
-    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+    ...(options.baseURL ? splitQuery(options.baseURL) : {}),
     maxRetries: 0,
     timeout: 24 * 60 * 60 * 1000,
     fetch: createHttpFetch(),
@@ -61,6 +61,18 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
       };
     },
   };
+}
+
+/**
+ * A base URL's query string (`https://proxy/v1?api-key=…`, Azure's `?api-version=`) as the SDK's
+ * defaultQuery: the SDK appends the path to baseURL verbatim, which would put it inside the query.
+ */
+function splitQuery(baseURL: string): { baseURL: string; defaultQuery?: Record<string, string> } {
+  const url = new URL(baseURL);
+  if (!url.search) return { baseURL };
+  const defaultQuery = Object.fromEntries(url.searchParams);
+  url.search = '';
+  return { baseURL: url.toString(), defaultQuery };
 }
 
 /** The `system_fingerprint` that `maspo sim serve` puts on every reply. */

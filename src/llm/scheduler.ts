@@ -7,6 +7,10 @@ export interface EndpointLimits {
   tokensPerMinute?: number;
   timeoutMs: number;
   maxRetries: number;
+  /** Longest Retry-After (seconds) worth waiting for, default 60; a longer one fails the call at once. */
+  maxRetryAfter?: number;
+  /** The config field that sets maxRetryAfter, named in the error (e.g. llm.endpoints.openai.maxRetryAfter). */
+  maxRetryAfterField?: string;
 }
 
 export interface RetryPolicy {
@@ -25,15 +29,20 @@ export interface SchedulerEvents {
 }
 
 const MINUTE = 60_000;
+/** setTimeout's longest delay; a longer one fires at once (Node clamps it to 1 ms), which would spin. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Resolves after `ms`, or rejects with the abort's error (see `abortError`) when `signal` fires first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.min(Math.max(0, ms), MAX_TIMER_MS),
+    );
     const onAbort = () => {
       clearTimeout(timer);
       reject(abortError(signal!));
@@ -92,7 +101,9 @@ export class EndpointScheduler {
         this.release();
         last = err;
         if (signal?.aborted) throw abortError(signal);
-        if (!(err instanceof LlmError) || !err.retryable || i === attempts - 1) break;
+        if (!(err instanceof LlmError) || !err.retryable) break;
+        this.refuseLongRetryAfter(err);
+        if (i === attempts - 1) break;
         const delayMs = this.delayFor(i, err);
         this.events.onRetry?.({ endpoint: this.endpoint, attempt: i + 1, delayMs, error: err });
         await sleep(delayMs, signal);
@@ -105,6 +116,24 @@ export class EndpointScheduler {
     }
     if ((last instanceof LlmError && !last.retryable) || attempts === 1) throw last;
     throw new RetriesExhaustedError(Math.min(attempts, this.limits.maxRetries + 1), last);
+  }
+
+  /** A server asking to wait longer than maxRetryAfter fails the call now, naming the wait it asked for. */
+  private refuseLongRetryAfter(err: LlmError): void {
+    if (!(err instanceof ProviderError) || err.retryAfterSeconds === undefined) return;
+    const asked = err.retryAfterSeconds;
+    const cap = this.limits.maxRetryAfter ?? 60;
+    if (asked <= cap) return;
+    const field = this.limits.maxRetryAfterField ?? 'llm.endpoints.<name>.maxRetryAfter';
+    throw new ProviderError(
+      `${this.endpoint}: the server asked to retry after ${formatWait(asked)} (Retry-After), longer than the ${formatWait(cap)} allowed by ${field}; the call failed without waiting. Try again later, or raise ${field}. (${err.message})`,
+      {
+        ...(err.status !== undefined ? { status: err.status } : {}),
+        retryable: false,
+        retryAfterSeconds: asked,
+        cause: err,
+      },
+    );
   }
 
   private delayFor(attemptIndex: number, err: LlmError): number {
@@ -185,4 +214,13 @@ export class EndpointScheduler {
       await sleep(waitMs, signal);
     }
   }
+}
+
+/** A wait in seconds for messages: `3600 s (1 h)`, `45 s`. */
+export function formatWait(seconds: number): string {
+  const s = `${seconds >= 10 ? Math.round(seconds) : Math.round(seconds * 10) / 10} s`;
+  if (seconds >= 86_400) return `${s} (${Math.round(seconds / 86_400).toLocaleString('en-US')} days)`;
+  if (seconds >= 3600) return `${s} (${(seconds / 3600).toFixed(1)} h)`;
+  if (seconds >= 120) return `${s} (${(seconds / 60).toFixed(1)} min)`;
+  return s;
 }
