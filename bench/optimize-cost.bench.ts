@@ -4,12 +4,14 @@
  * next to the reference implementation's 3,680 agent / 68 optimizer / 1,420 judge calls.
  * Target: at most 40% of the reference's agent calls.
  */
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../src/config/index.js';
 import { createLlmClient } from '../src/llm/client.js';
 import { optimize } from '../src/optimize/index.js';
+import { orderFlipRate } from '../src/optimize/judge.js';
 
 const REFERENCE = { agent: 3680, optimizer: 68, judge: 1420 };
 
@@ -46,7 +48,7 @@ export default async function bench(): Promise<void> {
     console.log(
       `  [simulated] ${((performance.now() - t) / 1000).toFixed(1)} s; deduplicated in run: ${JSON.stringify(real.calls.search.deduplicated)}; ` +
         `dev accuracy ${v ? `${(100 * v.seed.accuracy).toFixed(1)}% → ${(100 * v.optimized.accuracy).toFixed(1)}% (p=${v.p.toExponential(2)})` : 'n/a'}; ` +
-        `position bias ${(real.search.judge.pairs ? (100 * real.search.judge.flips) / real.search.judge.pairs : 0).toFixed(1)}%`,
+        `order-flip rate ${flipText(orderFlipRate(real.search.judge))}`,
     );
   }
 
@@ -88,3 +90,5 @@ export default async function bench(): Promise<void> {
     'judge calls are higher than the reference by design: every judgement is asked in both orders, and solver candidates get lookahead and global judgements separately',
   );
 }
+
+const flipText = (x: number | null) => (x === null ? 'not measured (one order)' : `${(100 * x).toFixed(1)}%`);

@@ -6,7 +6,8 @@ import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 
 const dir = new URL('./', import.meta.url);
-const wanted = process.argv.slice(2);
+// Flags (`--quick`, `--tables=…`) are for the modules; the other arguments pick modules by name.
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))

@@ -99,8 +99,20 @@ export const optimizeSettingsSchema = z
     serialSearch: z.boolean().default(false),
     /** Re-score an agent's beam against its current best on revisits. */
     beamRefresh: z.boolean().default(true),
-    /** Joint local/lookahead/global reward; false = global signal only. */
+    /** Joint local/lookahead/global reward; false = global signal only (the same as `reward: global-only`). */
     jointReward: z.boolean().default(true),
+    /**
+     * Which judged signals make the reward: `joint` (α·local + β·lookahead + θ·global), `global-only`
+     * (the paper's "w/o joint evaluate": the final output only) or `local-only` (the agent's own output
+     * only). A variant asks only the judgements it uses. Unset: `joint`, or `global-only` with
+     * `jointReward: false`.
+     */
+    reward: z.enum(['joint', 'global-only', 'local-only']).optional(),
+    /**
+     * Items whose judge calls may fail (after the LLM layer's retries) in one run: each such item is an
+     * error of its evaluation (like a failed agent call); one more than this stops the run. Unset: 10.
+     */
+    judgeErrorBudget: z.number().int().min(0).optional(),
     /** Use misalignment cases: inject predecessors' cases into minibatches and show own cases to the optimizer. */
     misalignmentSampling: z.boolean().default(true),
     /** Feed success cases to the optimizer instead of misalignment cases. */
@@ -120,7 +132,20 @@ export const optimizeSettingsSchema = z
     tpe: tpeSchema.default({ candidatesPerAgent: 4, trials: 12, initTrials: 4, gamma: 0.25 }),
     singleAgent: singleAgentSchema.default({ method: 'cot', samples: 5, iterations: 2 }),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.jointReward || s.reward === undefined || s.reward === 'global-only', {
+    message: '`jointReward: false` means `reward: global-only`; set only one of them',
+    path: ['reward'],
+  });
+
+export type RewardVariant = 'joint' | 'global-only' | 'local-only';
+
+/** The reward variant a settings object asks for (`reward`, else `jointReward`). */
+export function rewardVariant(s: Pick<OptimizeSettings, 'reward' | 'jointReward'>): RewardVariant {
+  return s.reward ?? (s.jointReward ? 'joint' : 'global-only');
+}
+
+export const DEFAULT_JUDGE_ERROR_BUDGET = 10;
 
 export type OptimizeSettings = z.infer<typeof optimizeSettingsSchema>;
 export type OptimizeSettingsInput = z.input<typeof optimizeSettingsSchema>;

@@ -88,6 +88,8 @@ export interface DryRunReport {
   phases: { search: RoleCounts; validation: RoleCounts };
   steps: number;
   scenario: string;
+  /** Worst case on top of `calls.optimizer`: one validation retry per proposal (the scenario has none). */
+  proposalRetries: number;
 }
 
 export interface OptimizeResult {
@@ -482,6 +484,7 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
           usd: Math.round(priced.usd * 1e6) / 1e6,
           phases: { search: afterSearch.requests, validation: validationCalls.requests },
           steps: search.steps.length,
+          proposalRetries: afterSearch.requests.optimizer,
           scenario:
             'every proposal new and valid, every candidate accepted (full beams); identical requests counted once',
         }

@@ -28,7 +28,7 @@ export interface PairJudgement {
   value: number;
   /** Verdicts as asked: [candidate-first] or [candidate-first, parent-first]. */
   verdicts: Array<Verdict | null>;
-  /** Both orders decisive but disagreeing about the candidate (position bias). */
+  /** Both orders decisive but disagreeing about the candidate (an order flip). */
   flipped: boolean;
   parseFailures: number;
   /** Judge requests made (0 when the two outputs are identical). */
@@ -104,13 +104,18 @@ export async function judgePair(cfg: JudgeConfig, input: PairInput): Promise<Pai
   return { ...combineVerdicts(verdicts), calls: orders.length };
 }
 
-/** Position-bias statistics over many judgements. */
+/** Judge statistics over many judgements (requests made here include answers from the run's memo). */
 export interface JudgeStats {
   pairs: number;
+  /** Judge requests made (paid calls and the run's memo hits together; the run report splits them). */
   calls: number;
   ties: number;
   flips: number;
   parseFailures: number;
+  /** Pairs asked in both orders: the order-flip rate is flips / orderPairs (absent in older state files). */
+  orderPairs?: number;
+  /** Items whose judge calls failed after the LLM layer's retries (each item an error, counted once). */
+  errors?: number;
 }
 
 export const emptyJudgeStats = (): JudgeStats => ({
@@ -119,18 +124,25 @@ export const emptyJudgeStats = (): JudgeStats => ({
   ties: 0,
   flips: 0,
   parseFailures: 0,
+  orderPairs: 0,
+  errors: 0,
 });
 
 export function addJudgement(stats: JudgeStats, j: PairJudgement): void {
   if (j.calls === 0) return;
   stats.pairs++;
   stats.calls += j.calls;
+  if (j.verdicts.length >= 2) stats.orderPairs = (stats.orderPairs ?? 0) + 1;
   if (j.value === 0.5) stats.ties++;
   if (j.flipped) stats.flips++;
   stats.parseFailures += j.parseFailures;
 }
 
-/** Share of two-order judgements whose verdict flipped with the order. */
-export function positionBias(stats: JudgeStats): number {
-  return stats.pairs === 0 ? 0 : stats.flips / stats.pairs;
+/**
+ * Order-flip rate: the share of pairs asked in both orders whose decisive verdicts disagreed (a sign of
+ * position bias). null when nothing was asked in both orders (`judgeOrders: 1`): not measured.
+ */
+export function orderFlipRate(stats: JudgeStats): number | null {
+  const n = stats.orderPairs ?? 0;
+  return n === 0 ? null : stats.flips / n;
 }

@@ -2,13 +2,26 @@ import { createTwoFilesPatch } from 'diff';
 import type { ProposalCase } from '../contracts/proposal.js';
 import type { Item } from '../datasets/types.js';
 import { BudgetExhaustedError } from '../llm/budget.js';
+import { isAbort, LlmError } from '../llm/errors.js';
 import type { AgentRecord, PromptMap, Trace } from '../mas/types.js';
 import { hash32, Prng } from '../util/prng.js';
 import { type BeamNode, childNode, dedupeCandidates, promptHash, seedNode, selectBeam } from './beam.js';
 import { pMap } from './calls.js';
-import type { OptimizeSettings } from './config.js';
+import {
+  DEFAULT_JUDGE_ERROR_BUDGET,
+  type OptimizeSettings,
+  type RewardVariant,
+  rewardVariant,
+} from './config.js';
 import { predecessorsOf, successorsOf, topoOrder } from './dag.js';
-import { addJudgement, emptyJudgeStats, type JudgeConfig, type JudgeStats, judgePair } from './judge.js';
+import {
+  addJudgement,
+  emptyJudgeStats,
+  type JudgeConfig,
+  type JudgeStats,
+  judgePair,
+  type PairJudgement,
+} from './judge.js';
 import {
   CaseBuffer,
   type CaseRecord,
@@ -100,6 +113,43 @@ export interface MaspoState {
   judge: JudgeStats;
   steps: StepReport[];
   stoppedBy: string | null;
+  /** Items whose judge calls failed after retries so far (absent in older state files). */
+  judgeErrors?: number;
+}
+
+/** Raised when more judge calls failed than `judgeErrorBudget` allows: the run stops loudly. */
+export class JudgeErrorBudgetError extends Error {
+  override name = 'JudgeErrorBudgetError';
+}
+
+/**
+ * The questions injected into agent a's minibatch: its predecessors' misalignment cases, only when
+ * misalignment sampling is on and success-case sampling (the ablation that replaces those cases) is off.
+ */
+export function injectedQuestions(
+  s: Pick<OptimizeSettings, 'misalignmentSampling' | 'successCaseSampling'>,
+  predecessorCases: ReadonlyArray<readonly Pick<CaseRecord, 'itemId'>[]>,
+): string[] {
+  if (!s.misalignmentSampling || s.successCaseSampling) return [];
+  return predecessorCases.flatMap((cases) => cases.map((c) => c.itemId));
+}
+
+/** Which judgements a reward variant needs for an agent (the terminal agent's own output is the final one). */
+export function judgementsNeeded(
+  variant: RewardVariant,
+  terminal: boolean,
+): { local: boolean; lookahead: boolean; global: boolean } {
+  if (terminal) return { local: true, lookahead: variant === 'joint', global: false };
+  return {
+    local: variant !== 'global-only',
+    lookahead: variant === 'joint',
+    global: variant !== 'local-only',
+  };
+}
+
+/** A judge failure that counts as an item error (a failed call after retries), not one that stops the run. */
+export function isItemJudgeError(err: unknown): boolean {
+  return err instanceof LlmError && !(err instanceof BudgetExhaustedError) && !isAbort(err);
 }
 
 const EPS = 1e-9;
@@ -172,6 +222,8 @@ interface Evaluation {
   signals: ItemSignals[];
   judged: number;
   errors: number;
+  /** Items whose judging failed (included in errors). */
+  judgeErrors: number;
   ties: number;
   flips: number;
   parseFailures: number;
@@ -186,6 +238,7 @@ class MaspoRun {
   readonly poolIds: string[];
   prng: Prng;
   readonly judgeCfg: JudgeConfig;
+  readonly variant: RewardVariant;
 
   constructor(
     readonly ctx: SearchContext,
@@ -196,6 +249,7 @@ class MaspoRun {
     this.byId = new Map(ctx.pool.map((i) => [i.id, i]));
     this.poolIds = ctx.pool.map((i) => i.id);
     this.prng = Prng.fromState(state.prng);
+    this.variant = rewardVariant(ctx.settings);
     this.judgeCfg = {
       client: ctx.client,
       model: ctx.models.judge,
@@ -207,6 +261,11 @@ class MaspoRun {
 
   get s(): OptimizeSettings {
     return this.ctx.settings;
+  }
+
+  /** The misalignment rate needs local and downstream verdicts: null (not measured) for single-signal rewards. */
+  rateOf(signals: readonly ItemSignals[]): number | null {
+    return this.variant === 'joint' ? misalignmentRate(signals) : null;
   }
 
   role(id: string): string {
@@ -229,73 +288,24 @@ class MaspoRun {
   ): Promise<Evaluation> {
     const sys = this.ctx.system;
     const terminal = sys.output === a;
-    const succ = successorsOf(sys, a);
+    const need = judgementsNeeded(this.variant, terminal);
     const per = await pMap(items, this.s.concurrency, async (item, i) => {
       const p = parent[i]!;
       const c = cand[i]!;
       const pr = recordOf(p, a);
       const cr = recordOf(c, a);
       if (p.error || c.error || !pr || !cr || pr.error || cr.error) return null;
-      const base = { task: sys.task, question: item.question };
-      const js: Array<Awaited<ReturnType<typeof judgePair>>> = [];
-      const local = await judgePair(this.judgeCfg, {
-        ...base,
-        signal: terminal ? 'global' : 'local',
-        agentRole: this.role(a),
-        context: cr.context,
-        candidate: cr.output,
-        parent: pr.output,
-      });
-      js.push(local);
-      let lookahead: number | null = null;
-      const looks = succ.filter((s) => s !== sys.output || !terminal);
-      if (looks.length > 0) {
-        const vals: number[] = [];
-        for (const s of looks) {
-          const ps = recordOf(p, s);
-          const cs = recordOf(c, s);
-          if (!ps || !cs) continue;
-          const j = await judgePair(this.judgeCfg, {
-            ...base,
-            signal: 'lookahead',
-            agentRole: this.role(s),
-            candidate: cs.output,
-            parent: ps.output,
-          });
-          js.push(j);
-          vals.push(j.value);
-        }
-        lookahead = vals.length > 0 ? vals.reduce((x, y) => x + y, 0) / vals.length : null;
+      try {
+        return await this.judgeItem(a, item, p, c, pr, cr, need, where);
+      } catch (err) {
+        if (!isItemJudgeError(err)) throw err;
+        return { judgeError: err instanceof Error ? err.message : String(err), itemId: item.id };
       }
-      let global: number | null = terminal ? local.value : null;
-      if (!terminal) {
-        const g = await judgePair(this.judgeCfg, {
-          ...base,
-          signal: 'global',
-          agentRole: this.role(sys.output),
-          candidate: c.finalOutput,
-          parent: p.finalOutput,
-        });
-        js.push(g);
-        global = g.value;
-      }
-      const signals: ItemSignals = { local: local.value, lookahead, global };
-      const succOut = looks.length > 0 ? recordOf(c, looks[0]!)?.output : undefined;
-      const detail: CaseRecord = {
-        itemId: item.id,
-        question: item.question,
-        context: cr.context,
-        output: cr.output,
-        ...(succOut !== undefined ? { successorOutput: succOut } : {}),
-        finalOutput: c.finalOutput,
-        verdicts: describeVerdicts(signals),
-        round: where.round,
-        generation: where.generation,
-      };
-      return { signals, js, detail };
     });
     this.ctx.client.throwIfBudgetExhausted();
-    const ok = per.filter((x): x is NonNullable<typeof x> => x !== null);
+    const failed = per.flatMap((x) => (x !== null && 'judgeError' in x ? [x] : []));
+    await this.countJudgeErrors(a, failed);
+    const ok = per.flatMap((x) => (x !== null && !('judgeError' in x) ? [x] : []));
     const signals = ok.map((x) => x.signals);
     let ties = 0;
     let flips = 0;
@@ -309,16 +319,107 @@ class MaspoRun {
       }
     }
     return {
-      reward: jointReward(signals, this.s.weights, this.s.jointReward),
+      reward: jointReward(signals, this.s.weights, this.variant),
       signals,
       judged: ok.length,
       errors: per.length - ok.length,
+      judgeErrors: failed.length,
       ties,
       flips,
       parseFailures,
       misaligned: terminal ? [] : ok.filter((x) => isMisaligned(x.signals)).map((x) => x.detail),
       successes: ok.filter((x) => isSuccess(x.signals)).map((x) => x.detail),
     };
+  }
+
+  /** The pairwise judgements of one item that the reward variant uses. */
+  private async judgeItem(
+    a: string,
+    item: Item,
+    p: Trace,
+    c: Trace,
+    pr: AgentRecord,
+    cr: AgentRecord,
+    need: ReturnType<typeof judgementsNeeded>,
+    where: { round: number; generation: number },
+  ): Promise<{ signals: ItemSignals; js: PairJudgement[]; detail: CaseRecord }> {
+    const sys = this.ctx.system;
+    const terminal = sys.output === a;
+    const base = { task: sys.task, question: item.question };
+    const js: PairJudgement[] = [];
+    let local: number | null = null;
+    if (need.local) {
+      const j = await judgePair(this.judgeCfg, {
+        ...base,
+        signal: terminal ? 'global' : 'local',
+        agentRole: this.role(a),
+        context: cr.context,
+        candidate: cr.output,
+        parent: pr.output,
+      });
+      js.push(j);
+      local = j.value;
+    }
+    const looks = successorsOf(sys, a);
+    let lookahead: number | null = null;
+    if (need.lookahead && looks.length > 0) {
+      const vals: number[] = [];
+      for (const s of looks) {
+        const ps = recordOf(p, s);
+        const cs = recordOf(c, s);
+        if (!ps || !cs) continue;
+        const j = await judgePair(this.judgeCfg, {
+          ...base,
+          signal: 'lookahead',
+          agentRole: this.role(s),
+          candidate: cs.output,
+          parent: ps.output,
+        });
+        js.push(j);
+        vals.push(j.value);
+      }
+      lookahead = vals.length > 0 ? vals.reduce((x, y) => x + y, 0) / vals.length : null;
+    }
+    let global: number | null = terminal ? local : null;
+    if (need.global) {
+      const g = await judgePair(this.judgeCfg, {
+        ...base,
+        signal: 'global',
+        agentRole: this.role(sys.output),
+        candidate: c.finalOutput,
+        parent: p.finalOutput,
+      });
+      js.push(g);
+      global = g.value;
+    }
+    const signals: ItemSignals = { local, lookahead, global };
+    const succOut = looks.length > 0 ? recordOf(c, looks[0]!)?.output : undefined;
+    const detail: CaseRecord = {
+      itemId: item.id,
+      question: item.question,
+      context: cr.context,
+      output: cr.output,
+      ...(succOut !== undefined ? { successorOutput: succOut } : {}),
+      finalOutput: c.finalOutput,
+      verdicts: describeVerdicts(signals),
+      round: where.round,
+      generation: where.generation,
+    };
+    return { signals, js, detail };
+  }
+
+  /** Logs judge failures and stops the run when they exceed the error budget. */
+  private async countJudgeErrors(a: string, failed: ReadonlyArray<{ judgeError: string; itemId: string }>) {
+    if (failed.length === 0) return;
+    this.state.judgeErrors = (this.state.judgeErrors ?? 0) + failed.length;
+    this.state.judge.errors = (this.state.judge.errors ?? 0) + failed.length;
+    for (const f of failed)
+      await this.ctx.recorder.event({ type: 'judge-error', agent: a, item: f.itemId, message: f.judgeError });
+    const budget = this.s.judgeErrorBudget ?? DEFAULT_JUDGE_ERROR_BUDGET;
+    if (this.state.judgeErrors > budget)
+      throw new JudgeErrorBudgetError(
+        `${this.state.judgeErrors} items' judge calls failed after retries, over optimize.judgeErrorBudget (${budget}); last: ${failed.at(-1)!.judgeError}. Fix the judge model or endpoint (or raise the budget) and continue with --resume.`,
+      );
   }
 
   private items(ids: readonly string[]): Item[] {
@@ -348,9 +449,10 @@ class MaspoRun {
       st.lastMinibatch = [];
       st.lastVisitRound = step.round;
     }
-    const injected = s.misalignmentSampling
-      ? predecessorsOf(ctx.system, a).flatMap((p) => this.state.agents[p]!.misaligned.map((c) => c.itemId))
-      : [];
+    const injected = injectedQuestions(
+      s,
+      predecessorsOf(ctx.system, a).map((p) => this.state.agents[p]!.misaligned),
+    );
     const mb = drawMinibatch(
       this.prng,
       this.poolIds,
@@ -464,9 +566,13 @@ class MaspoRun {
         const hash = promptHash(cand);
         if (accepted) children.push(childNode(node, cand, J, R, step.round, step.generation));
         rateSignals.push(...ev.signals);
-        newMis.push(...ev.misaligned);
-        newSucc.push(...ev.successes);
-        const rate = misalignmentRate(ev.signals);
+        // Cases come from admitted candidates only (as in the reference, which takes the winner's): a
+        // rejected candidate's outputs are not what the agent's prompts produce.
+        if (accepted) {
+          newMis.push(...ev.misaligned.map((c) => ({ ...c, candidate: hash })));
+          newSucc.push(...ev.successes.map((c) => ({ ...c, candidate: hash })));
+        }
+        const rate = this.rateOf(ev.signals);
         reports.push({
           parent: node.hash,
           hash,
@@ -501,6 +607,7 @@ class MaspoRun {
           reward: ev.reward,
           judged: ev.judged,
           errors: ev.errors,
+          judgeErrors: ev.judgeErrors,
           ties: ev.ties,
           flips: ev.flips,
           parseFailures: ev.parseFailures,
@@ -547,7 +654,7 @@ class MaspoRun {
         published: published && c.hash === st.best.hash,
       });
     }
-    const rate = misalignmentRate(rateSignals);
+    const rate = this.rateOf(rateSignals);
     await ctx.recorder.writeJson(
       `generations/${String(stepIdx).padStart(3, '0')}-${a}-r${step.round}-g${step.generation}.json`,
       {
@@ -613,7 +720,7 @@ class MaspoRun {
           lookahead: ev.reward.lookahead,
           global: ev.reward.global,
           accepted: J > rescored[0]!.J,
-          misalignmentRate: misalignmentRate(ev.signals),
+          misalignmentRate: this.rateOf(ev.signals),
         });
       }
     }
@@ -684,13 +791,16 @@ class MaspoRun {
         generation: step.generation,
       });
       const prngBefore = this.prng.state;
+      const before = structuredClone(this.state);
       try {
         const rep = step.kind === 'refresh' ? await this.refresh(i, step) : await this.generation(i, step);
         this.state.steps.push(rep);
       } catch (err) {
         if (err instanceof BudgetExhaustedError) {
-          // Roll the step back: the best map so far stands; the step is redone on resume with a new budget.
+          // Roll the step back to the checkpoint (beams, buffers, judge statistics): the best map so far
+          // stands, the report matches state.json, and the step is redone on resume with a new budget.
           this.prng = Prng.fromState(prngBefore);
+          Object.assign(this.state, before);
           this.state.stoppedBy = err.message;
           await ctx.recorder.event({ type: 'budget', step: i, message: err.message });
           return this.result();

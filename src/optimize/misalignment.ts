@@ -12,6 +12,8 @@ export interface CaseRecord {
   finalOutput?: string;
   /** e.g. `local=win lookahead=loss global=tie` */
   verdicts: string;
+  /** The admitted candidate whose run produced the case (absent in older state files). */
+  candidate?: string;
   /** Where the case was found. */
   round: number;
   generation: number;

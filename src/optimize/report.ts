@@ -1,4 +1,5 @@
 import type { OptimizeResult } from './index.js';
+import { orderFlipRate } from './judge.js';
 
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? '   -  ' : `${(100 * x).toFixed(1).padStart(5)}%`;
@@ -27,11 +28,7 @@ export function formatReport(
       `${String(s.step).padStart(4)} ${label(s).padEnd(w)}${String(s.round).padStart(5)} ${String(s.generation).padStart(3)} ${String(s.candidates.length).padStart(7)} ${String(s.candidates.filter((c) => c.accepted).length).padStart(3)}  ${num(best?.R)} ${num(best?.local)} ${num(best?.lookahead)} ${num(best?.global)}  ${pct(s.misalignmentRate)}  ${s.bestJ.toFixed(3)}`,
     );
   }
-  const j = r.search.judge;
-  if (j.pairs > 0)
-    out.push(
-      `judge: ${j.pairs} pairs, ${j.calls} calls, ties ${pct(j.ties / j.pairs)}, position bias (order flips) ${pct(j.flips / j.pairs)}, unparseable ${j.parseFailures}`,
-    );
+  out.push(...judgeLines(r));
   const v = a.validation;
   if (v) {
     out.push(
@@ -51,4 +48,15 @@ export function formatReport(
   if (r.artifactPath) out.push(`artifact: ${r.artifactPath}`);
   if (r.runDir) out.push(`run dir: ${r.runDir}`);
   return `${out.join('\n')}\n`;
+}
+
+/** The judge statistics lines: pairs, requests split into paid calls and memo hits, ties, order flips. */
+export function judgeLines(r: Pick<OptimizeResult, 'search' | 'calls'>): string[] {
+  const j = r.search.judge;
+  if (j.pairs === 0 && (j.errors ?? 0) === 0) return [];
+  const flips = orderFlipRate(j);
+  const c = r.calls.total;
+  return [
+    `judge: ${j.pairs} pairs, ${j.calls} requests (${c.paid.judge} paid calls, ${c.deduplicated.judge} answered from the run's memo, ${c.cached.judge} from the cache), ties ${pct(j.pairs ? j.ties / j.pairs : null)}, order-flip rate ${flips === null ? 'not measured (one order)' : pct(flips).trim()}, unparseable ${j.parseFailures}, items failed after retries ${j.errors ?? 0}`,
+  ];
 }

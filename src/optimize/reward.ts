@@ -1,3 +1,5 @@
+import type { RewardVariant } from './config.js';
+
 /** Joint reward, cumulative score and refresh score (MASPO-ALGORITHM.md §4, §6, Beam refresh). */
 
 export type SignalName = 'local' | 'lookahead' | 'global';
@@ -29,13 +31,20 @@ export interface RewardBreakdown {
 }
 
 /**
- * The weights for the signals that exist, renormalised to sum to 1. With `joint: false` only the global
- * signal counts (falling back to local for the terminal agent, whose own output is the final output).
+ * The weights for the signals that exist, renormalised to sum to 1. `global-only` counts the global
+ * signal alone (falling back to local for the terminal agent, whose own output is the final output);
+ * `local-only` counts the local signal alone.
  */
-export function effectiveWeights(weights: Weights, has: Record<SignalName, boolean>, joint = true): Weights {
-  if (!joint) {
-    if (has.global) return { local: 0, lookahead: 0, global: 1 };
-    if (has.local) return { local: 1, lookahead: 0, global: 0 };
+export function effectiveWeights(
+  weights: Weights,
+  has: Record<SignalName, boolean>,
+  variant: RewardVariant = 'joint',
+): Weights {
+  if (variant !== 'joint') {
+    const first = variant === 'global-only' ? 'global' : 'local';
+    const second = variant === 'global-only' ? 'local' : 'global';
+    for (const name of [first, second] as const)
+      if (has[name]) return { local: 0, lookahead: 0, global: 0, [name]: 1 };
     return { local: 0, lookahead: 0, global: 0 };
   }
   const raw = {
@@ -61,14 +70,18 @@ const mean = (xs: number[]): number | null =>
   xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** R = α·local + β·lookahead + θ·global over the minibatch, with missing signals dropped and weights renormalised. */
-export function jointReward(items: readonly ItemSignals[], weights: Weights, joint = true): RewardBreakdown {
+export function jointReward(
+  items: readonly ItemSignals[],
+  weights: Weights,
+  variant: RewardVariant = 'joint',
+): RewardBreakdown {
   const local = mean(items.flatMap((i) => (i.local === null ? [] : [i.local])));
   const lookahead = mean(items.flatMap((i) => (i.lookahead === null ? [] : [i.lookahead])));
   const global = mean(items.flatMap((i) => (i.global === null ? [] : [i.global])));
   const w = effectiveWeights(
     weights,
     { local: local !== null, lookahead: lookahead !== null, global: global !== null },
-    joint,
+    variant,
   );
   const R = w.local * (local ?? 0) + w.lookahead * (lookahead ?? 0) + w.global * (global ?? 0);
   return { R: items.length === 0 ? 0.5 : R, local, lookahead, global, weights: w, n: items.length };

@@ -26,7 +26,8 @@ export type RunEvent =
       minibatch: string[];
       candidates: number;
       accepted: number;
-      misalignmentRate: number;
+      /** null when the reward variant does not measure it (single-signal rewards). */
+      misalignmentRate: number | null;
       bestJ: number;
     }
   | {
@@ -63,6 +64,8 @@ export type RunEvent =
     }
   | { type: 'refresh'; step: number; agent: string; scores: Array<{ hash: string; J: number }>; best: string }
   | { type: 'budget'; step: number; message: string }
+  /** A judge call failed after retries: its item is an error of that evaluation. */
+  | { type: 'judge-error'; agent: string; item: string; message: string }
   | { type: 'error'; step: number; message: string }
   | {
       type: 'validation';

@@ -58,14 +58,24 @@ describe('baseline strategies behind the same interface', () => {
       const j = r.search.judge;
       if (strategy === 'spo') {
         expect(j.pairs).toBeGreaterThan(0);
-        expect(j.calls).toBe(j.pairs * 4);
-        // The simulated judge has a position bias, so some vote pairs flip with the order (21 pairs,
-        // 4 ties, 4 flips at this seed); a flip within an item makes its votes disagree.
+        // At judge temperature 0 repeated votes cannot differ: one vote per order, not spo.votes (4).
+        expect(j.calls).toBe(j.pairs * 2);
+        expect(j.orderPairs).toBe(j.pairs);
+        // The simulated judge has a position bias, so some vote pairs flip with the order; a flip within
+        // an item makes its votes disagree.
         expect(j.flips).toBeGreaterThan(0);
         expect(j.ties).toBeGreaterThan(0);
         expect(j.flips).toBeLessThanOrEqual(j.pairs);
         expect(j.parseFailures).toBe(0);
-        const accepted = r.search.steps.flatMap((s) => s.candidates).filter((c) => c.accepted).length;
+        const candidates = r.search.steps.flatMap((s) => s.candidates);
+        const accepted = candidates.filter((c) => c.accepted).length;
+        // Each candidate names its real parent (the incumbent it was judged against), never itself.
+        for (const c of candidates) expect(c.parent).not.toBe(c.hash);
+        for (const ag of Object.values(r.artifact.agents)) {
+          const parents = candidates.filter((c) => c.accepted).map((c) => c.parent);
+          for (const l of ag.lineage.slice(0, -1))
+            expect(parents.includes(l.hash) || l.round === 0).toBe(true);
+        }
         const steps = Object.values(r.artifact.agents).flatMap((a) => a.rationale ?? []);
         expect(steps.length).toBe(accepted);
         for (const s of steps) expect(s.text.length).toBeGreaterThan(0);

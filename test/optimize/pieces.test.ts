@@ -57,8 +57,8 @@ describe('joint reward', () => {
     expect(r.weights.global).toBeCloseTo(1 / 3);
     expect(r.R).toBeCloseTo(2 / 3);
   });
-  it('jointReward=false uses the global signal only', () => {
-    const r = jointReward([{ local: 1, lookahead: 1, global: 0 }], W, false);
+  it('global-only uses the global signal only', () => {
+    const r = jointReward([{ local: 1, lookahead: 1, global: 0 }], W, 'global-only');
     expect(r.R).toBe(0);
   });
   it('admission, centred and uncentred cumulative scores, refresh scores', () => {

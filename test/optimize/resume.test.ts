@@ -297,7 +297,9 @@ describe('maspo optimize command output', () => {
     const rows = lines.filter((l) => /^\s+\d+ (solver|reflector)/.test(l));
     expect(rows).toHaveLength(10);
     expect(rows.filter((l) => l.includes('(refresh)'))).toHaveLength(2);
-    expect(text).toMatch(/judge: \d+ pairs, \d+ calls, ties .*position bias/);
+    expect(text).toMatch(
+      /judge: \d+ pairs, \d+ requests \(\d+ paid calls, \d+ answered from the run's memo, \d+ from the cache\), ties .*order-flip rate +\d/,
+    );
     expect(text).toMatch(/validation on dev \(n = 20, errors 0\)/);
     expect(text).toMatch(/calls paid: agent \d+, optimizer \d+, judge \d+/);
     expect(text).toContain(`artifact: ${join(dir, 'p.json')}`);

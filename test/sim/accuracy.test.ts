@@ -3,6 +3,7 @@ import { buildJudgeMessages, parseVerdict } from '../../src/contracts/judge.js';
 import type { Item } from '../../src/datasets/types.js';
 import { gradeMath } from '../../src/tasks/math.js';
 import {
+  baseSim,
   FLAW,
   items,
   KEEP,
@@ -11,7 +12,6 @@ import {
   runPipeline,
   SEED_REFLECTOR,
   SEED_SOLVER,
-  sim,
   withDirective,
 } from './helpers.js';
 
@@ -23,9 +23,9 @@ beforeAll(() => {
   list = items('math500').slice(0, 100);
 });
 
-describe('directive effects, measured with the real math scorer (100 MATH-500 items, solver → reflector, sim-small)', () => {
+describe('directive effects in the base world (phenomena at strength 0), measured with the real math scorer (100 MATH-500 items, solver → reflector, sim-small)', () => {
   it('mark-final-answer (solver) + keep-unless-wrong (reflector) beat the seed prompts by at least 10 points', async () => {
-    const { client } = sim();
+    const { client } = baseSim();
     const seed = await runPipeline(client, list, { solver: SEED_SOLVER, reflector: SEED_REFLECTOR });
     const tuned = await runPipeline(client, list, {
       solver: withDirective(SEED_SOLVER, MARK),
@@ -47,7 +47,7 @@ describe('directive effects, measured with the real math scorer (100 MATH-500 it
   });
 
   it('a harmful directive lowers accuracy (always-find-a-flaw on the reflector, be-terse on the solver)', async () => {
-    const { client } = sim();
+    const { client } = baseSim();
     const base = { solver: withDirective(SEED_SOLVER, MARK), reflector: SEED_REFLECTOR };
     const a0 = accuracy(await runPipeline(client, list, base));
     const flaw = accuracy(
@@ -64,7 +64,7 @@ describe('directive effects, measured with the real math scorer (100 MATH-500 it
   });
 
   it('sim-large scores higher than sim-small with the same prompts', async () => {
-    const { client } = sim();
+    const { client } = baseSim();
     const prompts = {
       solver: withDirective(SEED_SOLVER, MARK),
       reflector: withDirective(SEED_REFLECTOR, KEEP),
@@ -77,7 +77,7 @@ describe('directive effects, measured with the real math scorer (100 MATH-500 it
 
 describe('misalignment', () => {
   it('a local judge often prefers the verbose unmarked seed solution on items whose final answer then fails', async () => {
-    const { client } = sim();
+    const { client } = baseSim();
     const seed = await runPipeline(client, list, { solver: SEED_SOLVER, reflector: SEED_REFLECTOR });
     const marked = await runPipeline(client, list, {
       solver: withDirective(SEED_SOLVER, MARK),

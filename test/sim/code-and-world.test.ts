@@ -100,6 +100,7 @@ describe('world file', () => {
     expect(w.directives.filter((d) => d.harmful).map((d) => d.id)).toEqual([
       'always-find-a-flaw',
       'be-terse',
+      'discuss-alternatives',
     ]);
     expect(Object.keys(w.models)).toEqual(['sim-small', 'sim-large']);
     expect(w.judge.accuracy).toBe(0.85);

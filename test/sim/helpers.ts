@@ -2,7 +2,7 @@ import { formatContext } from '../../src/contracts/context.js';
 import { loadBenchmarkSync } from '../../src/datasets/index.js';
 import type { BenchmarkId, Item } from '../../src/datasets/types.js';
 import { createLlmClient } from '../../src/llm/client.js';
-import { createSimProvider, type SimProvider } from '../../src/llm/sim/index.js';
+import { createSimProvider, loadWorld, type SimProvider, type World } from '../../src/llm/sim/index.js';
 import type { LlmClient } from '../../src/llm/types.js';
 import { renderPrompt } from '../../src/mas/template.js';
 import { requireDataDir } from '../support/data.js';
@@ -25,6 +25,28 @@ export function withDirective(prompt: string, sentence: string): string {
 
 export function items(id: BenchmarkId): Item[] {
   return loadBenchmarkSync(id, { dataDir: requireDataDir() });
+}
+
+/** The default world with every phenomenon at strength 0 (the base world the directive figures describe). */
+export function baseWorld(): World {
+  const w = structuredClone(loadWorld());
+  for (const p of Object.values(w.phenomena)) p.strength = 0;
+  return w;
+}
+
+let base: { provider: SimProvider; client: LlmClient } | undefined;
+/** Like sim(), over the base world (phenomena at strength 0). */
+export function baseSim(): { provider: SimProvider; client: LlmClient } {
+  if (!base) {
+    const all = [...items('math500'), ...items('mbpp'), ...items('humaneval-et'), ...items('aqua')];
+    const provider = createSimProvider({ world: baseWorld(), items: { items: () => all } });
+    const client = createLlmClient(
+      { cache: { mode: 'off', dir: '.maspo/cache-unused' } },
+      { providers: { sim: provider } },
+    );
+    base = { provider, client };
+  }
+  return base;
 }
 
 let shared: { provider: SimProvider; client: LlmClient } | undefined;

@@ -75,6 +75,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<Optimize
           line('search', d.phases.search),
           line('validation', d.phases.validation),
           line('total', d.calls),
+          `proposal retries: up to ${d.proposalRetries} more optimizer calls (one validation retry per proposal; the scenario's proposals are all valid)`,
           `tokens ≈ ${d.tokens.toLocaleString('en-US')}, cost ≈ $${d.usd.toFixed(4)} (price table; unpriced models count 0)`,
           `scenario: ${d.scenario}`,
           '',

@@ -14,6 +14,17 @@ import {
 } from './directives.js';
 import { type ItemIndex, normalizeText } from './items.js';
 import {
+  alternativesPassage,
+  checkPassage,
+  handoffPassage,
+  handoffShift,
+  hasDetailedHandoff,
+  misleadChance,
+  namedAlternative,
+  strayCheckChance,
+  strayCheckValue,
+} from './phenomena.js';
+import {
   type AnswerStyle,
   answerCorrect,
   choiceLetters,
@@ -88,6 +99,7 @@ export function analyseAgentPrompt(state: SimState, prompt: string): AgentAnalys
 
 interface Ctx {
   state: SimState;
+  call: ProviderCall;
   a: AgentAnalysis;
   model: { skill: number };
   /** Uniform draw for a named decision: common to prompts that differ only in directive sentences. */
@@ -137,6 +149,7 @@ export function agentReply(state: SimState, call: ProviderCall, model: { skill: 
   const runKey = `s${providerSeed(call.seed, call.sampleIndex) ?? ''}`;
   const ctx: Ctx = {
     state,
+    call,
     a,
     model,
     u: (name) => {
@@ -229,17 +242,18 @@ function majority(task: TaskType, answers: string[]): string {
   return counts.reduce((best, c) => (c.n > best.n ? c : best)).a;
 }
 
-/** Decides a reviewer's answer given what it read upstream; `solve` is its own attempt. */
+/** Decides a reviewer's answer given what it read upstream; `shift` adds phenomena's logit shifts. */
 function reviewDecision(
   ctx: Ctx,
   upstreamCorrect: boolean,
+  shift: { keepCorrect: number; catchError: number } = { keepCorrect: 0, catchError: 0 },
 ): { outcome: 'kept' | 'overturned' | 'caught' | 'missed' } {
   const rv = ctx.state.world.agent.reviewer;
   if (upstreamCorrect) {
-    const keep = ctx.u('keep') < sigmoid(rv.keepCorrect + ctx.a.effect.keepCorrect);
+    const keep = ctx.u('keep') < sigmoid(rv.keepCorrect + ctx.a.effect.keepCorrect + shift.keepCorrect);
     return { outcome: keep ? 'kept' : 'overturned' };
   }
-  const caught = ctx.u('catch') < sigmoid(rv.catchError + ctx.a.effect.catchError);
+  const caught = ctx.u('catch') < sigmoid(rv.catchError + ctx.a.effect.catchError + shift.catchError);
   return { outcome: caught ? 'caught' : 'missed' };
 }
 
@@ -254,8 +268,32 @@ function answerReply(ctx: Ctx, item: Item): string {
     answer = ownCorrect ? simGold(item) : wrongAnswer(item, ctx.prng('wrong'));
     intro = '';
   } else {
-    const reads = a.upstream.map((e, i) => readUpstream(ctx, e.text, i)).filter((r) => r !== null);
+    const world = ctx.state.world;
+    let note = '';
+    const reads = a.upstream
+      .map((e, i) => {
+        // Phenomena: a named alternative, stated plainly, may be adopted whether or not the final answer
+        // can be read; a stray check value after a readable answer is taken as the result.
+        const alt = namedAlternative(e.text);
+        if (alt !== null && ctx.u(`misled:${i}`) < misleadChance(world)) {
+          note = `The previous work also points to $${alt}$ among its candidates, and I go with it.`;
+          return { answer: alt, marked: false };
+        }
+        const r = readUpstream(ctx, e.text, i);
+        if (!r) return null;
+        const check = strayCheckValue(e.text);
+        if (check !== null) {
+          note = `Reading the previous result as $${check}$, I continue from there.`;
+          return { ...r, answer: check };
+        }
+        return r;
+      })
+      .filter((r) => r !== null);
     sawMarked = reads.some((r) => r.marked);
+    const handoff =
+      world.phenomena.peerCoupling.strength > 0 && a.upstream.some((e) => hasDetailedHandoff(e.text))
+        ? handoffShift(world, a.effect.verifiesHandoff)
+        : undefined;
     if (reads.length === 0) {
       answer = ownCorrect ? simGold(item) : wrongAnswer(item, ctx.prng('wrong'));
       intro = 'I could not find a clear final answer in the previous work, so I solve the problem myself.';
@@ -265,7 +303,7 @@ function answerReply(ctx: Ctx, item: Item): string {
         reads.map((r) => r.answer),
       );
       const upCorrect = answerCorrect(item, up);
-      const { outcome } = reviewDecision(ctx, upCorrect);
+      const { outcome } = reviewDecision(ctx, upCorrect, handoff);
       if (outcome === 'kept' || outcome === 'missed') {
         answer = up;
         intro = 'I checked the previous solution and agree with its result.';
@@ -276,6 +314,7 @@ function answerReply(ctx: Ctx, item: Item): string {
         answer = ownCorrect ? simGold(item) : wrongAnswer(item, ctx.prng('wrong'), up);
         intro = 'The previous solution contains an error; redoing the computation gives a different result.';
       }
+      if (note) intro = `${note} ${intro}`;
     }
   }
   const marked =
@@ -287,7 +326,24 @@ function answerReply(ctx: Ctx, item: Item): string {
   const body = filler(a.kind === 'solver' ? 'solve' : 'review', n, a.effect.length >= 1.5, prng);
   const letters = item.task === 'choice' ? choiceLetters(item) : undefined;
   const final = stateAnswer(item.task, answer, style, markKind(a.instructions), prng, letters);
-  return [intro, body, final].filter((s) => s !== '').join('\n\n');
+  const ph = ctx.state.world.phenomena;
+  const solver = a.kind === 'solver';
+  const handoff = solver && ph.peerCoupling.strength > 0 && a.effect.detailedHandoff ? handoffPassage() : '';
+  const alternatives =
+    solver && ph.misleadingStyle.strength > 0 && a.effect.discussAlternatives
+      ? alternativesPassage(item, answer, ctx.prng('alternatives'))
+      : '';
+  // The stray check value is a habit of the exact prompt (not shared by prompts that differ only in
+  // directives), so a candidate and its parent differ on some items: misalignment cases can show it.
+  const stray =
+    solver &&
+    item.task === 'math' &&
+    !a.effect.noTrailingCheck &&
+    Prng.from('sim-stray-check', item.id, hash32(a.instructions), nonceOf(ctx.call)).next() <
+      strayCheckChance(ctx.state.world)
+      ? checkPassage(item, answer, ctx.prng('check'))
+      : '';
+  return [intro, body, handoff, alternatives, final, stray].filter((s) => s !== '').join('\n\n');
 }
 
 function unknownReply(ctx: Ctx): string {

@@ -14,6 +14,10 @@ export interface CombinedEffect {
   readLoose: number;
   codeOnly: boolean;
   noExtras: boolean;
+  discussAlternatives: boolean;
+  detailedHandoff: boolean;
+  verifiesHandoff: boolean;
+  noTrailingCheck: boolean;
 }
 
 /** Directives present in an instruction text (case-insensitive pattern match), for a task. */
@@ -44,6 +48,10 @@ export function combineEffects(active: readonly CompiledDirective[], kind: Agent
     readLoose: 0,
     codeOnly: false,
     noExtras: false,
+    discussAlternatives: false,
+    detailedHandoff: false,
+    verifiesHandoff: false,
+    noTrailingCheck: false,
   };
   for (const d of active) {
     const e: Effect | undefined = d[kind];
@@ -57,6 +65,10 @@ export function combineEffects(active: readonly CompiledDirective[], kind: Agent
     out.readLoose += e.readLoose ?? 0;
     out.codeOnly ||= e.codeOnly ?? false;
     out.noExtras ||= e.noExtras ?? false;
+    out.discussAlternatives ||= e.discussAlternatives ?? false;
+    out.detailedHandoff ||= e.detailedHandoff ?? false;
+    out.verifiesHandoff ||= e.verifiesHandoff ?? false;
+    out.noTrailingCheck ||= e.noTrailingCheck ?? false;
   }
   return out;
 }

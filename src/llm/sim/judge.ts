@@ -5,6 +5,7 @@ import { hash32, Prng } from '../../util/prng.js';
 import type { ProviderCall } from '../types.js';
 import { isCanonicalCode, nonceOf, type SimState, sigmoid } from './agent.js';
 import { codeOf, hasDemoCall } from './code.js';
+import { inMisleadingStyle } from './phenomena.js';
 import { answerCorrect, isMarked, readAnswer } from './text.js';
 
 /** Whether an output's answer is right (null when the item is unknown). The judge reads every style. */
@@ -44,7 +45,13 @@ export function judgeDecision(state: SimState, data: JudgeRequestData, call: Pro
   const lenB = Math.max(1, data.outputB.length);
   const mA = isMarked(data.outputA) ? 1 : 0;
   const mB = isMarked(data.outputB) ? 1 : 0;
-  const s = j.lengthWeight * Math.log(lenA / lenB) + j.markedWeight * (mA - mB);
+  const style = state.world.phenomena.misleadingStyle;
+  const sA = inMisleadingStyle(data.outputA) ? 1 : 0;
+  const sB = inMisleadingStyle(data.outputB) ? 1 : 0;
+  const s =
+    j.lengthWeight * Math.log(lenA / lenB) +
+    j.markedWeight * (mA - mB) +
+    style.strength * style.judgePreference * (sA - sB);
   const pA = Math.min(1, Math.max(0, sigmoid(j.sharpness * s) + j.positionBias));
   return { verdict: u < pA ? 'A' : 'B', basis: 'surface' };
 }

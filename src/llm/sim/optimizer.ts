@@ -6,6 +6,7 @@ import type { ProviderCall } from '../types.js';
 import { isCanonicalCode, nonceOf, type SimState } from './agent.js';
 import { codeOf, hasDemoCall } from './code.js';
 import { type AgentKind, addDirective, presentDirectives, removeDirective } from './directives.js';
+import { MISLED_BY_ALTERNATIVES, MISREAD_HANDOFF } from './phenomena.js';
 import { isMarked, readAnswer, sameAnswer } from './text.js';
 import type { CompiledDirective, Symptom } from './world.js';
 
@@ -14,7 +15,7 @@ export function symptomsOf(
   item: Item | undefined,
   task: TaskType,
   kind: AgentKind,
-  t: ProposalTrace,
+  t: ProposalTrace & { successorOutput?: string },
 ): Symptom[] {
   const out: Symptom[] = [];
   if (task === 'code') {
@@ -39,6 +40,16 @@ export function symptomsOf(
     }
   }
   if (ownRight === false) out.push('wrong-answers');
+  // What the successor did is only in labelled failure cases: hand-off failures show nowhere else.
+  if (t.successorOutput !== undefined) out.push(...handoffSymptoms(t.successorOutput));
+  return out;
+}
+
+/** Symptoms of a successor's output that betray a problem in the hand-off it received. */
+export function handoffSymptoms(successorOutput: string): Symptom[] {
+  const out: Symptom[] = [];
+  if (MISLED_BY_ALTERNATIVES.test(successorOutput)) out.push('misled-by-alternatives');
+  if (MISREAD_HANDOFF.test(successorOutput)) out.push('misread-handoff');
   return out;
 }
 
@@ -142,6 +153,8 @@ function worsens(d: CompiledDirective, s: Symptom): boolean {
     case 'wrong-answers':
     case 'failing-code':
       return (d.solver?.accuracy ?? 0) < 0 || (e.catchError ?? 0) < 0;
+    case 'misled-by-alternatives':
+      return d.solver?.discussAlternatives === true;
     default:
       return false;
   }
@@ -163,5 +176,9 @@ function describe(s: Symptom): string {
       return 'demo calls at module level that break the tests';
     case 'failing-code':
       return 'code that fails its tests';
+    case 'misled-by-alternatives':
+      return 'the next agent adopting one of the alternative answers this agent mentioned';
+    case 'misread-handoff':
+      return 'the next agent taking a stray check value as the result';
   }
 }

@@ -13,6 +13,8 @@ export const SYMPTOMS = [
   'code-prose',
   'code-extras',
   'failing-code',
+  'misled-by-alternatives',
+  'misread-handoff',
 ] as const;
 export type Symptom = (typeof SYMPTOMS)[number];
 
@@ -38,6 +40,14 @@ const effectSchema = z
     codeOnly: z.boolean().optional(),
     /** Code: no demo calls / prints at module level. */
     noExtras: z.boolean().optional(),
+    /** Solver: names other candidate answers before its own (phenomena.misleadingStyle). */
+    discussAlternatives: z.boolean().optional(),
+    /** Solver: adds intermediate results for the next agent (phenomena.peerCoupling). */
+    detailedHandoff: z.boolean().optional(),
+    /** Reviewer: re-derives every handed-off intermediate result (phenomena.peerCoupling). */
+    verifiesHandoff: z.boolean().optional(),
+    /** Solver: ends with the final answer, no trailing check value (phenomena.hiddenHandoff). */
+    noTrailingCheck: z.boolean().optional(),
   })
   .strict();
 export type Effect = z.infer<typeof effectSchema>;
@@ -85,6 +95,54 @@ const directiveSchema = z
     });
   });
 export type Directive = z.infer<typeof directiveSchema>;
+
+const strength = z.number().min(0).default(0);
+
+/**
+ * Documented phenomena of the kinds the MASPO paper describes, each with a strength (0 = absent, 1 = the
+ * default world). docs/simulated-model.md gives each one's measured effect.
+ */
+const phenomenaSchema = z
+  .object({
+    /** An upstream style a judge prefers on the surface that misleads downstream agents. */
+    misleadingStyle: z
+      .object({
+        strength,
+        /** Added (× strength) to the judge's surface score of an output written in the style. */
+        judgePreference: z.number().min(0).default(1.5),
+        /** Chance (× strength, at most 1) that a reviewer reading such an output adopts an alternative it names. */
+        downstreamHarm: prob.default(0.5),
+      })
+      .strict()
+      .default({ strength: 0, judgePreference: 1.5, downstreamHarm: 0.5 }),
+    /** The best prompt of a solver depends on its reviewer's current prompt, and the other way round. */
+    peerCoupling: z
+      .object({
+        strength,
+        /** Logit (× strength) added to a plain reviewer's chance of catching an error in a detailed hand-off. */
+        catchBoost: z.number().min(0).default(1.5),
+        /** Logit (× strength) taken from a verifying reviewer's chance of keeping a correct detailed hand-off. */
+        clashPenalty: z.number().min(0).default(2.5),
+      })
+      .strict()
+      .default({ strength: 0, catchBoost: 1.5, clashPenalty: 2.5 }),
+    /** A solver habit that hurts only its successor, visible only in labelled misalignment cases. */
+    hiddenHandoff: z
+      .object({
+        strength,
+        /** Chance (× strength, at most 1) that a solver output ends with a stray check value a reviewer misreads. */
+        rate: prob.default(0.4),
+      })
+      .strict()
+      .default({ strength: 0, rate: 0.4 }),
+  })
+  .strict()
+  .default({
+    misleadingStyle: { strength: 0, judgePreference: 1.5, downstreamHarm: 0.5 },
+    peerCoupling: { strength: 0, catchBoost: 1.5, clashPenalty: 2.5 },
+    hiddenHandoff: { strength: 0, rate: 0.4 },
+  });
+export type Phenomena = z.infer<typeof phenomenaSchema>;
 
 export const worldSchema = z
   .object({
@@ -142,6 +200,7 @@ export const worldSchema = z
         removeRate: prob,
       })
       .strict(),
+    phenomena: phenomenaSchema,
     directives: z.array(directiveSchema).min(1),
   })
   .strict()

@@ -13,7 +13,7 @@ import type { AgentResult, SearchContext, SearchResult, StepReport, Strategy } f
 /**
  * SPO-style baseline: greedy hill-climbing per agent (topological order, rounds × generations), one
  * proposal per step, judged only on the system's final output with `spo.votes` votes in alternating
- * orders. A candidate replaces the incumbent when its mean vote over the minibatch is above 0.5.
+ * orders (at judge temperature 0 only one vote per order, since repeats cannot differ). A candidate replaces the incumbent when its mean vote over the minibatch is above 0.5.
  */
 
 interface SpoState {
@@ -99,6 +99,9 @@ export const spoStrategy: Strategy = {
         ctx.client.throwIfBudgetExhausted();
         let R: number | null = null;
         let accepted = false;
+        const parentHash = promptHash(state.published[a]!);
+        // At temperature 0 repeated votes in the same order cannot differ: ask each order once.
+        const votesAsked = s.judgeTemperature === 0 ? Math.min(s.spo.votes, 2) : s.spo.votes;
         let parseFailures = 0;
         const pairs: Array<{ calls: number; tie: boolean; flipped: boolean }> = [];
         if (out.ok && out.prompt.trim() !== state.published[a]!.trim()) {
@@ -109,7 +112,7 @@ export const spoStrategy: Strategy = {
             if (c.error || p.error) return null;
             if (c.finalOutput === p.finalOutput) return 0.5;
             const votes = await Promise.all(
-              Array.from({ length: s.spo.votes }, async (_, v): Promise<number | null> => {
+              Array.from({ length: votesAsked }, async (_, v): Promise<number | null> => {
                 const candFirst = v % 2 === 0;
                 const reply = await ctx.client.complete({
                   model: ctx.models.judge,
@@ -143,6 +146,7 @@ export const spoStrategy: Strategy = {
           for (const p of pairs) {
             judge.pairs++;
             judge.calls += p.calls;
+            if (p.calls >= 2) judge.orderPairs = (judge.orderPairs ?? 0) + 1;
             if (p.tie) judge.ties++;
             if (p.flipped) judge.flips++;
           }
@@ -173,7 +177,7 @@ export const spoStrategy: Strategy = {
           candidates: out.ok
             ? [
                 {
-                  parent: state.lineage[a]!.at(-1)!.hash,
+                  parent: parentHash,
                   hash: promptHash(out.prompt),
                   R,
                   local: null,

@@ -1,0 +1,425 @@
+/**
+ * The paper's experiments on the simulated model (`npm run bench -- paper [--quick] [--tables=1,2,3,4,5,6]`):
+ * Table 1 strategies × benchmarks, Table 2 ablations with each phenomenon on and off, Table 3 transfer
+ * sim-small → sim-large, Table 4 reward weights, Table 5 topology pruning, Table 6 pool size. Every cell is
+ * a mean over seeds of TEST-split accuracy (the optimized map; validation off, so the test split selects
+ * nothing), and every comparison is paired per seed (same seed, same test items) with a 95% t-interval
+ * over seeds. Simulated model only: these say how the mechanisms behave in the test world, nothing about LLMs.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { buildSystem, type MaspoConfig, parseConfig } from '../src/config/index.js';
+import { loadSplit, resolveDataDir } from '../src/datasets/index.js';
+import type { BenchmarkId, Item } from '../src/datasets/types.js';
+import { createLlmClient } from '../src/llm/client.js';
+import { DEFAULT_WORLD_PATH } from '../src/llm/sim/index.js';
+import type { LlmClient } from '../src/llm/types.js';
+import { executeItem } from '../src/mas/execute.js';
+import type { PromptMap, System } from '../src/mas/types.js';
+import { pMap } from '../src/optimize/calls.js';
+import { optimize } from '../src/optimize/index.js';
+import { scorerFor } from '../src/tasks/index.js';
+import type { Scorer } from '../src/tasks/types.js';
+
+const QUICK = process.argv.includes('--quick');
+const TABLES = new Set(
+  (process.argv.find((a) => a.startsWith('--tables='))?.slice('--tables='.length) ?? '1,2,3,4,5,6').split(
+    ',',
+  ),
+);
+const SEEDS = QUICK ? [1, 2, 3] : [1, 2, 3, 4, 5];
+const TEST_LIMIT = 300;
+/** The search's size: the end-to-end test's small budget (the paper's defaults cost ~3× more). */
+const SEARCH = { poolSize: 20, minibatch: 6, rounds: 2, generations: QUICK ? 2 : 3, concurrency: 8 };
+const BENCHMARKS: BenchmarkId[] = QUICK
+  ? ['math500', 'gpqa-diamond']
+  : ['math500', 'agieval-math', 'aqua', 'gpqa-diamond', 'mbpp', 'humaneval-et'];
+
+type Strengths = { misleadingStyle: number; peerCoupling: number; hiddenHandoff: number };
+const ON: Strengths = { misleadingStyle: 1, peerCoupling: 1, hiddenHandoff: 1 };
+const OFF: Strengths = { misleadingStyle: 0, peerCoupling: 0, hiddenHandoff: 0 };
+
+const dataDir = resolveDataDir();
+const tmp = mkdtempSync(join(tmpdir(), 'maspo-paper-'));
+const worldFiles = new Map<string, string>();
+const clients = new Map<string, LlmClient>();
+
+/** A copy of the default world with the phenomena's strengths replaced. */
+function worldFile(s: Strengths): string {
+  const key = JSON.stringify(s);
+  let file = worldFiles.get(key);
+  if (!file) {
+    const w = yaml.load(readFileSync(DEFAULT_WORLD_PATH, 'utf8')) as {
+      phenomena: Record<keyof Strengths, { strength: number }>;
+    };
+    for (const k of Object.keys(s) as Array<keyof Strengths>) w.phenomena[k].strength = s[k];
+    file = join(tmp, `world-${worldFiles.size}.yaml`);
+    writeFileSync(file, yaml.dump(w));
+    worldFiles.set(key, file);
+  }
+  return file;
+}
+
+function clientFor(s: Strengths): LlmClient {
+  const key = JSON.stringify(s);
+  let c = clients.get(key);
+  if (!c) {
+    c = createLlmClient({ cache: { mode: 'off' }, sim: { dataDir, worldPath: worldFile(s) } });
+    clients.set(key, c);
+  }
+  return c;
+}
+
+interface Cell {
+  benchmark: BenchmarkId;
+  topology: 'sequential' | 'hierarchical';
+  world: Strengths;
+  optimize: Record<string, unknown>;
+  /** Evaluate the optimized map with this agent model (default: the optimization's). */
+  evalModel?: string;
+}
+
+function configOf(cell: Cell, seed: number): MaspoConfig {
+  const c = parseConfig({
+    name: `paper-${cell.benchmark}-${cell.topology}`,
+    seed,
+    benchmark: cell.benchmark,
+    data: { dir: dataDir },
+    system:
+      cell.topology === 'sequential'
+        ? { topology: 'sequential', rounds: 1 }
+        : { topology: 'hierarchical', experts: 3 },
+    models: { agent: 'sim:sim-small', optimizer: 'sim:sim-small', judge: 'sim:sim-small' },
+    llm: { cache: { mode: 'off' }, sim: { dataDir, worldPath: worldFile(cell.world) } },
+    optimize: { ...SEARCH, ...cell.optimize, validation: { enabled: false } },
+  });
+  return c;
+}
+
+const testItems = new Map<BenchmarkId, Item[]>();
+async function testOf(b: BenchmarkId): Promise<Item[]> {
+  let t = testItems.get(b);
+  if (!t) {
+    t = (await loadSplit(b, 'test', { dataDir })).slice(0, TEST_LIMIT);
+    testItems.set(b, t);
+  }
+  return t;
+}
+
+const scorers = new Map<string, Scorer>();
+const scorerOf = (task: System['task']) => {
+  let s = scorers.get(task);
+  if (!s) {
+    s = scorerFor(task);
+    scorers.set(task, s);
+  }
+  return s;
+};
+
+const evalMemo = new Map<string, Promise<number>>();
+/** Test accuracy of a prompt map (errors count as not correct, and are rare on the sim). */
+function accuracy(
+  system: System,
+  prompts: PromptMap,
+  b: BenchmarkId,
+  s: Strengths,
+  model: string,
+): Promise<number> {
+  const key = JSON.stringify([system.name, system.agents.map((a) => a.id), prompts, b, s, model]);
+  let p = evalMemo.get(key);
+  if (!p) {
+    p = (async () => {
+      const items = await testOf(b);
+      const scorer = scorerOf(system.task);
+      const client = clientFor(s);
+      const ok = await pMap(items, 8, async (item) => {
+        const t = await executeItem(system, item, { client, model, prompts, scorer });
+        if (t.error) return false;
+        const r = await scorer.score(item, t.finalOutput);
+        return !r.error && r.correct;
+      });
+      return ok.filter(Boolean).length / ok.length;
+    })();
+    evalMemo.set(key, p);
+  }
+  return p;
+}
+
+interface Outcome {
+  seed: number;
+  before: number;
+  after: number;
+  agentCalls: number;
+  judgeCalls: number;
+  optimizerCalls: number;
+}
+
+async function systemFor(config: MaspoConfig, b: BenchmarkId): Promise<System> {
+  if (config.optimize.strategy !== 'single-agent') return buildSystem(config, b);
+  const sa = await import('../src/optimize/baselines/single-agent.js');
+  await sa.loadSingleAgent();
+  return sa.singleAgentSystem(config, b);
+}
+
+const runMemo = new Map<string, Promise<Outcome[]>>();
+/** One cell over the seeds: before = the MAS's seed prompts, after = the strategy's map. */
+function runCell(cell: Cell): Promise<Outcome[]> {
+  const key = JSON.stringify(cell);
+  let p = runMemo.get(key);
+  if (!p) {
+    p = (async () => {
+      const out: Outcome[] = [];
+      for (const seed of SEEDS) {
+        const config = configOf(cell, seed);
+        const r = await optimize(config, {
+          client: clientFor(cell.world),
+          runsDir: join(tmp, 'runs'),
+          out: join(tmp, `p-${seed}.json`),
+          dataDir,
+        });
+        const model = cell.evalModel ?? config.models.agent;
+        const mas = buildSystem(
+          { ...config, optimize: { ...config.optimize, strategy: 'maspo' } },
+          cell.benchmark,
+        );
+        const seedPrompts = Object.fromEntries(mas.agents.map((a) => [a.id, a.prompt]));
+        const system = await systemFor(config, cell.benchmark);
+        out.push({
+          seed,
+          before: await accuracy(mas, seedPrompts, cell.benchmark, cell.world, model),
+          after: await accuracy(system, r.artifact.prompts, cell.benchmark, cell.world, model),
+          agentCalls: r.calls.search.paid.agent,
+          judgeCalls: r.calls.search.paid.judge,
+          optimizerCalls: r.calls.search.paid.optimizer,
+        });
+      }
+      return out;
+    })();
+    runMemo.set(key, p);
+  }
+  return p;
+}
+
+// ---------- statistics and formatting ----------
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** Two-sided 95% Student t quantiles by degrees of freedom. */
+const T95 = [Number.NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+function interval(diffs: number[]): string {
+  const m = mean(diffs);
+  if (diffs.length < 2) return `${pts(m)}`;
+  const sd = Math.sqrt(diffs.reduce((a, d) => a + (d - m) ** 2, 0) / (diffs.length - 1));
+  const h = (T95[diffs.length - 1] ?? 1.96) * (sd / Math.sqrt(diffs.length));
+  return `${pts(m)} [${pts(m - h)}, ${pts(m + h)}]`;
+}
+const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+const pc = (x: number) => (100 * x).toFixed(1);
+
+function table(head: string[], rows: string[][]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+const MASPO = { strategy: 'maspo' };
+const STRATEGIES: Array<[string, Record<string, unknown>]> = [
+  ['MAS seed prompts', { strategy: 'none' }],
+  ['single-agent vanilla', { strategy: 'single-agent', singleAgent: { method: 'vanilla' } }],
+  ['single-agent CoT', { strategy: 'single-agent', singleAgent: { method: 'cot' } }],
+  ['single-agent SC', { strategy: 'single-agent', singleAgent: { method: 'self-consistency' } }],
+  [
+    'single-agent Self-Refine',
+    { strategy: 'single-agent', singleAgent: { method: 'self-refine', iterations: 1 } },
+  ],
+  ['SPO', { strategy: 'spo' }],
+  ['TPE', { strategy: 'tpe' }],
+  ['MASPO', MASPO],
+];
+
+/** Self-consistency samples matched to the MAS's agent calls per item (sequential 2 → 3, hierarchical 4 → 5). */
+const scSamples = (topology: Cell['topology']) => (topology === 'sequential' ? 3 : 5);
+
+async function table1(): Promise<void> {
+  for (const topology of ['sequential', 'hierarchical'] as const) {
+    const rows: string[][] = [];
+    const means = new Map<string, number[]>();
+    for (const [name, opt] of STRATEGIES) {
+      const row = [name];
+      for (const b of BENCHMARKS) {
+        let o = opt;
+        if (
+          opt.strategy === 'single-agent' &&
+          (opt.singleAgent as { method: string }).method === 'self-consistency'
+        )
+          o = { ...opt, singleAgent: { method: 'self-consistency', samples: scSamples(topology) } };
+        const base = await runCell({ benchmark: b, topology, world: ON, optimize: MASPO });
+        if (opt.strategy === 'none') {
+          const v = mean(base.map((x) => x.before));
+          row.push(pc(v));
+          means.set(name, [...(means.get(name) ?? []), v]);
+          continue;
+        }
+        const r = await runCell({ benchmark: b, topology, world: ON, optimize: o });
+        const v = mean(r.map((x) => x.after));
+        means.set(name, [...(means.get(name) ?? []), v]);
+        row.push(
+          name === 'MASPO'
+            ? `${pc(v)} (${interval(r.map((x) => x.after - x.before))} vs seed)`
+            : `${pc(v)} (${interval(r.map((x, i) => x.after - base[i]!.after))} vs MASPO)`,
+        );
+      }
+      row.push(pc(mean(means.get(name)!)));
+      rows.push(row);
+    }
+    console.log(
+      `\nTable 1 (${topology}): test accuracy %, mean of seeds ${SEEDS.join(',')}; paired Δ pts [95% CI over seeds]\n`,
+    );
+    console.log(table(['strategy', ...BENCHMARKS, 'avg'], rows));
+  }
+}
+
+const ABLATIONS: Array<[string, Record<string, unknown>, string]> = [
+  ['full MASPO', {}, ''],
+  ['serial search', { serialSearch: true }, ''],
+  ['single cycle (rounds 1)', { rounds: 1 }, ''],
+  ['w/o beam refresh', { beamRefresh: false }, 'peerCoupling'],
+  ['w/o joint evaluate (global-only)', { reward: 'global-only' }, 'misleadingStyle'],
+  ['local-only reward', { reward: 'local-only' }, 'misleadingStyle'],
+  ['w/o misalignment sampling', { misalignmentSampling: false }, 'hiddenHandoff'],
+  ['w/ success-case sampling', { successCaseSampling: true }, 'hiddenHandoff'],
+  ['one judge order', { judgeOrders: 1 }, ''],
+];
+
+async function table2(): Promise<void> {
+  const worlds: Array<[string, Strengths]> = [
+    ['all phenomena on (default)', ON],
+    ['all phenomena off (control)', OFF],
+  ];
+  if (!QUICK)
+    for (const k of Object.keys(ON) as Array<keyof Strengths>)
+      worlds.push([`only ${k} off`, { ...ON, [k]: 0 }]);
+  const rows: string[][] = [];
+  for (const [label, opt, targets] of ABLATIONS) {
+    const row = [label, targets || '—'];
+    for (const [, w] of worlds) {
+      const full = await runCell({ benchmark: 'math500', topology: 'sequential', world: w, optimize: MASPO });
+      if (label === 'full MASPO') {
+        row.push(
+          `${pc(mean(full.map((x) => x.after)))} (${interval(full.map((x) => x.after - x.before))} vs seed)`,
+        );
+        continue;
+      }
+      const r = await runCell({
+        benchmark: 'math500',
+        topology: 'sequential',
+        world: w,
+        optimize: { ...MASPO, ...opt },
+      });
+      row.push(`${pc(mean(r.map((x) => x.after)))} (${interval(r.map((x, i) => x.after - full[i]!.after))})`);
+    }
+    rows.push(row);
+  }
+  console.log(
+    `\nTable 2: ablations on math500, sequential; test accuracy %, mean of seeds ${SEEDS.join(',')}; (paired Δ vs full MASPO in the same world, pts [95% CI])\n`,
+  );
+  console.log(table(['variant', 'phenomenon it targets', ...worlds.map(([l]) => l)], rows));
+}
+
+async function table3(): Promise<void> {
+  const rows: string[][] = [];
+  for (const topology of ['sequential', 'hierarchical'] as const) {
+    for (const b of BENCHMARKS.filter((x) => x !== 'mbpp' && x !== 'humaneval-et')) {
+      const small = await runCell({ benchmark: b, topology, world: ON, optimize: MASPO });
+      const large = await runCell({
+        benchmark: b,
+        topology,
+        world: ON,
+        optimize: MASPO,
+        evalModel: 'sim:sim-large',
+      });
+      rows.push([
+        `${b} ${topology}`,
+        `${pc(mean(small.map((x) => x.before)))} → ${pc(mean(small.map((x) => x.after)))}`,
+        `${pc(mean(large.map((x) => x.before)))} → ${pc(mean(large.map((x) => x.after)))}`,
+        interval(large.map((x) => x.after - x.before)),
+      ]);
+    }
+  }
+  console.log(
+    '\nTable 3: prompts optimized with sim-small agents, evaluated with sim-large agents (test accuracy %)\n',
+  );
+  console.log(
+    table(
+      ['system', 'sim-small seed → optimized', 'sim-large seed → transferred', 'sim-large Δ pts [95% CI]'],
+      rows,
+    ),
+  );
+}
+
+async function table4(): Promise<void> {
+  const grid: Array<[number, number, number]> = [
+    [0.4, 0.4, 0.2],
+    [1, 0, 0],
+    [0, 1, 0],
+    [0, 0, 1],
+    [0.2, 0.4, 0.4],
+    [0.6, 0.2, 0.2],
+    [0.2, 0.6, 0.2],
+  ];
+  const rows: string[][] = [];
+  const full = await runCell({ benchmark: 'math500', topology: 'sequential', world: ON, optimize: MASPO });
+  for (const [l, la, g] of grid) {
+    const r = await runCell({
+      benchmark: 'math500',
+      topology: 'sequential',
+      world: ON,
+      optimize: { ...MASPO, weights: { local: l, lookahead: la, global: g } },
+    });
+    rows.push([
+      `${l} / ${la} / ${g}`,
+      pc(mean(r.map((x) => x.after))),
+      interval(r.map((x, i) => x.after - full[i]!.after)),
+    ]);
+  }
+  console.log('\nTable 4: joint-reward weights α/β/θ, math500 sequential, default world (test accuracy %)\n');
+  console.log(table(['α local / β lookahead / θ global', 'accuracy', 'Δ vs 0.4/0.4/0.2 [95% CI]'], rows));
+}
+
+async function table6(): Promise<void> {
+  const rows: string[][] = [];
+  for (const poolSize of [10, 20, 40]) {
+    const r = await runCell({
+      benchmark: 'math500',
+      topology: 'sequential',
+      world: ON,
+      optimize: { ...MASPO, poolSize },
+    });
+    rows.push([
+      String(poolSize),
+      pc(mean(r.map((x) => x.after))),
+      interval(r.map((x) => x.after - x.before)),
+      String(Math.round(mean(r.map((x) => x.agentCalls)))),
+    ]);
+  }
+  console.log('\nTable 6: optimization pool size |D|, math500 sequential, default world (test accuracy %)\n');
+  console.log(table(['|D|', 'accuracy', 'Δ vs seed [95% CI]', 'paid agent calls (search)'], rows));
+}
+
+export default async function bench(): Promise<void> {
+  const started = performance.now();
+  console.log(
+    `[simulated model] paper tables${QUICK ? ' (--quick)' : ''}: seeds ${SEEDS.join(',')}; search ${JSON.stringify(SEARCH)}; test items per benchmark ≤ ${TEST_LIMIT}`,
+  );
+  if (TABLES.has('2')) await table2();
+  if (TABLES.has('1')) await table1();
+  if (TABLES.has('3')) await table3();
+  if (TABLES.has('4')) await table4();
+  if (TABLES.has('5'))
+    console.log('\nTable 5: topology pruning + MASPO — not implemented yet (see docs/results.md)');
+  if (TABLES.has('6')) await table6();
+  console.log(`\nrun time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
