@@ -1,6 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { afterAll, describe, inject, test } from 'vitest';
-import { getCurrentSuite } from 'vitest/suite';
+import { afterAll, describe, inject, TestRunner, test } from 'vitest';
 import './augment.js';
 import type { MaspoConfig } from '../config/index.js';
 import type { BenchmarkId, Item, Split } from '../datasets/types.js';
@@ -195,7 +194,7 @@ export function defineBenchmark(opts: BenchmarkSuiteOptions): void {
       await ctx.scorer.close?.();
     });
     // Collection-time meta reaches the reporters with the collected suite.
-    const suite = getCurrentSuite().suite;
+    const suite = TestRunner.getCurrentSuite().suite;
     if (ctx.shard && suite) suite.meta.maspoShard = ctx.shard;
     // A shard with none of this suite's items still reports its (empty) share, which needs a test to run.
     if (ctx.shard && ctx.items.length === 0) test(`shard has no ${opts.benchmark} items`, () => {});
