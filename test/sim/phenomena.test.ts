@@ -23,6 +23,8 @@ function simWith(strengths: Partial<Record<keyof World['phenomena'], number>>): 
   const base = loadWorld();
   const world: World = structuredClone(base);
   for (const [k, v] of Object.entries(strengths)) world.phenomena[k as keyof World['phenomena']].strength = v;
+  // Each phenomenon is measured on its own: without the run-to-run noise, which would blur a 100-item contrast.
+  world.agent.nondeterminism = 0;
   const all = items('math500');
   const provider = createSimProvider({ world, items: { items: () => all } });
   return createLlmClient(
