@@ -6,5 +6,7 @@
  *
  * History: 1 — the simulator as of the first SIM_VERSION (hash of its source before);
  * 2 — run-to-run nondeterminism (`agent.nondeterminism`, issue 12).
+ * 3 — phenomena with strengths (issue 17; shipped at 0), answers to user-declared benchmarks (issue 14),
+ *     the graders' new final-answer precedence (issue 11).
  */
-export const SIM_VERSION = 2;
+export const SIM_VERSION = 3;
