@@ -1,36 +1,21 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/harness/types.js';
 import type { PromptArtifact } from '../../src/optimize/artifact.js';
-import { requireDataDir } from '../support/data.js';
+import { runMaspo } from '../support/cli.js';
 
 /**
  * `maspo eval` end to end on the simulated model, as a user runs it: the shipped config, prompt artifact
  * and baseline, on the MATH-500 suite (the first 100 test items, which the baseline holds).
  */
 const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/maspo.js');
-const dataDir = requireDataDir();
 const config = join(repo, 'benchmarks/maspo.config.yaml');
 const prompts = join(repo, 'benchmarks/maspo.prompts.json');
 const baseline = join(repo, 'baselines/maspo.baseline.json');
 
-function maspo(args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd, env: { ...process.env, MASPO_DATA_DIR: dataDir, GITHUB_STEP_SUMMARY: '' }, maxBuffer: 1 << 24 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        done({ code, out: `${stdout}\n${stderr}` });
-      },
-    );
-  });
-}
+const maspo = runMaspo;
 
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'maspo-eval-'));

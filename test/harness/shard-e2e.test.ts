@@ -1,34 +1,19 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type EvalOptions, runEval } from '../../src/harness/run.js';
 import type { RunRecord } from '../../src/harness/types.js';
-import { requireDataDir } from '../support/data.js';
+import { runMaspo } from '../support/cli.js';
 
 /**
  * Sharding as CI runs it: three `maspo eval --shard i/3` processes (in parallel, as a matrix would), then
  * `maspo eval --merge`, against one unsharded `maspo eval` of the same config — same items, same verdict.
  */
 const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/maspo.js');
-const dataDir = requireDataDir();
 const baseline = join(repo, 'baselines/maspo.baseline.json');
 
-function maspo(args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd, env: { ...process.env, MASPO_DATA_DIR: dataDir, GITHUB_STEP_SUMMARY: '' }, maxBuffer: 1 << 24 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        done({ code, out: `${stdout}\n${stderr}` });
-      },
-    );
-  });
-}
+const maspo = runMaspo;
 
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'maspo-shard-e2e-'));

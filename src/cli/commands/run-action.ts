@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildSystem, loadConfig } from '../../config/index.js';
-import type { BenchmarkId, Split } from '../../datasets/types.js';
+import type { Split } from '../../datasets/types.js';
 import { UsageError } from '../../errors.js';
 import { createLlmClient } from '../../llm/client.js';
 import { isAbort } from '../../llm/errors.js';
