@@ -31,6 +31,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 const dirs: string[] = [];
+const SYSTEM = 'system: { topology: sequential }\nmodels: { agent: sim:sim-small }\n';
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -126,5 +127,69 @@ describe('maspo data', () => {
     const u = await cli('data', 'pull', '--dest', '/tmp/x', '--base-url', 'ftp://nope');
     expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/--base-url ftp:\/\/nope/);
+  });
+
+  it('verify --config: a config of your own data needs no data dir; each file is checked row by row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maspo-verify-config-'));
+    dirs.push(dir);
+    const rows = Array.from({ length: 10 }, (_, i) => ({
+      id: `q${i}`,
+      question: `What is ${i} + 1?`,
+      answer: `${i + 1}`,
+    }));
+    writeFileSync(join(dir, 'arith.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n'));
+    writeFileSync(
+      join(dir, 'maspo.yaml'),
+      `benchmark: { id: arith, file: arith.jsonl, task: math }\n${SYSTEM}`,
+    );
+    vi.stubEnv('MASPO_DATA_DIR', '');
+    try {
+      delete process.env.MASPO_DATA_DIR;
+      const ok = await cli('data', 'verify', '--config', join(dir, 'maspo.yaml'), '--json');
+      expect(ok.code, ok.stderr).toBe(0);
+      const j = JSON.parse(ok.stdout) as { ok: boolean; custom: Array<Record<string, unknown>> };
+      expect(j.ok).toBe(true);
+      expect(j.custom).toEqual([
+        expect.objectContaining({
+          id: 'arith',
+          items: 10,
+          format: 'jsonl',
+          task: 'math',
+          splits: { train: 2, dev: 2, test: 6 },
+        }),
+      ]);
+      expect(j.custom[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+      writeFileSync(
+        join(dir, 'arith.jsonl'),
+        `${rows.map((r) => JSON.stringify(r)).join('\n')}\n{"id": "q1", "question": "again"}\n`,
+      );
+      const bad = await cli('data', 'verify', '--config', join(dir, 'maspo.yaml'));
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/arith\.jsonl:11: no answer/);
+      expect(bad.stderr).not.toMatch(/at .*\.ts:\d+/);
+      expect(bad.stdout).toBe('');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('verify --config with built-in benchmarks checks only those files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maspo-verify-config-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'maspo.yaml'), `benchmark: aqua\n${SYSTEM}`);
+    const r = await cli(
+      'data',
+      'verify',
+      '--config',
+      join(dir, 'maspo.yaml'),
+      '--data-dir',
+      dataDir,
+      '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { good: string[] };
+    expect(j.good.length).toBeGreaterThan(0);
+    expect(j.good.every((f) => f.startsWith('aqua/'))).toBe(true);
   });
 });

@@ -75,38 +75,88 @@ export function registerData(program: Command): void {
   data
     .command('verify')
     .description(
-      'Check the data dir against the published sha256 of every file (exit 1 if anything is wrong)',
+      "Check the data dir against the published sha256 of every file (exit 1 if anything is wrong); with --config, check that config's benchmarks, its own files row by row",
     )
     .option('--data-dir <dir>', 'data directory (default: MASPO_DATA_DIR)')
     .option('--all', 'also fail on missing optional files (upstream copies, graded samples)')
     .option('-b, --benchmark <id>', 'only this benchmark (repeatable or comma-separated)', collect, [])
+    .option(
+      '-c, --config <file>',
+      "only the benchmarks this config names; its own (inline) benchmarks' files are loaded and checked row by row",
+    )
     .option('--json', 'print JSON')
-    .action(async (o: { dataDir?: string; all?: boolean; benchmark: string[]; json?: boolean }) => {
-      const { resolveDataDir } = await import('../../datasets/index.js');
-      const { verifyData } = await import('../../datasets/checksums.js');
-      const benchmarks = await parseBenchmarks(o.benchmark);
-      const dir = resolveDataDir(o.dataDir);
-      const r = verifyData(dir, { all: o.all, benchmarks });
-      if (o.json) {
-        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      } else {
-        const out: string[] = [`data dir: ${dir}`];
-        for (const p of r.problems) out.push(`BAD ${p.path}: ${p.reason} (${p.detail})\n    fix: ${p.fix}`);
-        for (const n of r.notes) out.push(`note: ${n}`);
-        if (r.missingOptional.length) {
-          out.push(
-            `optional files not present (not an error; \`--all\` makes them required, \`maspo data pull --all\` gets them): ${r.missingOptional.join(', ')}`,
-          );
+    .action(
+      async (o: {
+        dataDir?: string;
+        all?: boolean;
+        benchmark: string[];
+        config?: string;
+        json?: boolean;
+      }) => {
+        const { resolveDataDir, isBenchmarkId } = await import('../../datasets/index.js');
+        const { verifyData } = await import('../../datasets/checksums.js');
+        let benchmarks = await parseBenchmarks(o.benchmark);
+        const custom: import('../../datasets/custom-verify.js').CustomBenchmarkReport[] = [];
+        let configDataDir: string | undefined;
+        if (o.config) {
+          if (benchmarks) throw new UsageError('--config and --benchmark: give one of them, not both');
+          const { loadConfig } = await import('../../config/index.js');
+          const { verifyCustomBenchmark } = await import('../../datasets/custom-verify.js');
+          const { DataError } = await import('../../datasets/errors.js');
+          const config = await loadConfig(o.config);
+          configDataDir = config.data.dir;
+          benchmarks = config.benchmarks.filter(isBenchmarkId);
+          const failures: string[] = [];
+          for (const spec of Object.values(config.customBenchmarks)) {
+            try {
+              custom.push(verifyCustomBenchmark(spec));
+            } catch (err) {
+              if (!(err instanceof DataError)) throw err;
+              failures.push(err.message);
+            }
+          }
+          // Every broken file is reported, not just the first; nothing else is checked on broken data.
+          if (failures.length > 0) throw new DataError(failures.join('\n'));
         }
-        out.push(
-          r.ok
-            ? `OK: ${r.good.length} files match their published sha256`
-            : `FAILED: ${r.problems.length} bad file(s), ${r.good.length} good`,
-        );
-        process.stdout.write(`${out.join('\n')}\n`);
-      }
-      if (!r.ok) process.exitCode = 1;
-    });
+        const checkBuiltIns = !o.config || (benchmarks?.length ?? 0) > 0;
+        // A config with only its own benchmarks needs no data dir.
+        const dir = checkBuiltIns ? resolveDataDir(o.dataDir ?? configDataDir) : undefined;
+        const r = dir ? verifyData(dir, { all: o.all, benchmarks }) : undefined;
+        const ok = r?.ok ?? true;
+        if (o.json) {
+          process.stdout.write(
+            `${JSON.stringify({ ...(r ?? { dataDir: dir, ok }), ok, custom }, null, 2)}\n`,
+          );
+        } else {
+          const out: string[] = [];
+          for (const c of custom) {
+            out.push(
+              `ok ${c.id}: ${c.file} (${c.format}, task ${c.task}), ${c.items} items, train ${c.splits.train} / dev ${c.splits.dev} / test ${c.splits.test} by ${c.splitRule}; sha256 ${c.sha256.slice(0, 12)}…`,
+            );
+          }
+          if (r) {
+            out.push(`data dir: ${dir}`);
+            for (const p of r.problems)
+              out.push(`BAD ${p.path}: ${p.reason} (${p.detail})\n    fix: ${p.fix}`);
+            for (const n of r.notes) out.push(`note: ${n}`);
+            if (r.missingOptional.length) {
+              out.push(
+                `optional files not present (not an error; \`--all\` makes them required, \`maspo data pull --all\` gets them): ${r.missingOptional.join(', ')}`,
+              );
+            }
+            out.push(
+              r.ok
+                ? `OK: ${r.good.length} files match their published sha256`
+                : `FAILED: ${r.problems.length} bad file(s), ${r.good.length} good`,
+            );
+          } else {
+            out.push(`OK: ${custom.length} benchmark file(s) of your own load cleanly`);
+          }
+          process.stdout.write(`${out.join('\n')}\n`);
+        }
+        if (!ok) process.exitCode = 1;
+      },
+    );
 
   data
     .command('pull')
