@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { customSource, familyOf, resolveInlineBenchmark } from '../datasets/custom.js';
@@ -11,6 +10,7 @@ import { validatePrompts, validateSystem } from '../mas/schema.js';
 import { buildTopology } from '../mas/topologies.js';
 import type { System } from '../mas/types.js';
 import { type ConfigIssue, InvalidConfigError } from './errors.js';
+import { importConfigModule } from './load-module.js';
 import { type MaspoConfig, type MaspoConfigInput, maspoConfigSchema } from './schema.js';
 import { lineOfPath } from './yaml-lines.js';
 
@@ -320,7 +320,7 @@ export async function loadConfig(file: string): Promise<MaspoConfig> {
   if (TS_EXT.has(ext)) {
     let mod: { default?: unknown; config?: unknown };
     try {
-      mod = (await import(pathToFileURL(path).href)) as typeof mod;
+      mod = await importConfigModule(path);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const missing = e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(path);
