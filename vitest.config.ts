@@ -12,7 +12,12 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    // unit: the fast suite (`npm run test:unit`); e2e: whole-product runs in scratch projects and
+    // several processes (minutes, not seconds). `npm test` runs both.
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+    ],
     reporters: ['default', './test/support/summary-line-reporter.ts'],
     maxWorkers: 2,
     testTimeout: 30_000,
