@@ -309,6 +309,23 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
         },
   );
   const strategy = await strategyFor(settings.strategy);
+  // Topology pruning (optimize.prune, src/optimize/prune.ts): the search then runs on the pruned system.
+  const pruned = settings.prune
+    ? await (await import('./prune.js')).pruneTopology({
+        system,
+        items: pool,
+        prompts: Object.fromEntries(system.agents.map((a) => [a.id, a.prompt])),
+        settings: settings.prune,
+        execute: (s, item, prompts) => executeFn(s, item, prompts, client),
+        grade: async (item, output) => {
+          const r = await scorer.score(item, output);
+          return r.error ? null : r.correct;
+        },
+        concurrency: settings.concurrency,
+        ...(opts.dryRun ? { measureOnly: true } : {}),
+      })
+    : null;
+  if (pruned) system = pruned.system;
   let status: RunStateFile['status'] = 'running';
   const stateFile = (search: unknown): RunStateFile => ({
     format: 'maspo.run/v1',
@@ -449,6 +466,7 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
       }),
     ),
     validation,
+    ...(pruned ? { topology: pruned.topology } : {}),
     stoppedBy,
   };
 

@@ -8,6 +8,7 @@ import { isAbort } from '../../llm/errors.js';
 import { formatRunSummary, runBenchmark, writeRunOutputs } from '../../mas/run.js';
 import { validatePrompts } from '../../mas/schema.js';
 import type { PromptMap } from '../../mas/types.js';
+import { applyTopology, type PrunedTopology, prunedTopologySchema } from '../../optimize/prune.js';
 import type { Scorer } from '../../tasks/types.js';
 import { positiveInt } from '../flags.js';
 import { abortOnCtrlC } from '../interrupt.js';
@@ -27,8 +28,17 @@ export interface RunFlags {
 
 const SPLITS = ['train', 'dev', 'test'] as const;
 
-/** Reads `--prompts`: a maspo.prompts.json artifact (its `prompts`) or a plain `{ agentId: prompt }` map. */
-export async function readPromptsFile(file: string): Promise<PromptMap> {
+export interface PromptsFile {
+  prompts: PromptMap;
+  /** An artifact of a pruned system (`optimize.prune`): the topology its prompts are for. */
+  topology?: PrunedTopology;
+}
+
+/**
+ * Reads `--prompts`: a maspo.prompts.json artifact (its `prompts`, and its pruned `topology` if any) or a
+ * plain `{ agentId: prompt }` map.
+ */
+export async function readPromptsFile(file: string): Promise<PromptsFile> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -51,7 +61,15 @@ export async function readPromptsFile(file: string): Promise<PromptMap> {
       `${file}: expected a maspo.prompts.json artifact or a JSON object mapping agent ids to prompt templates`,
     );
   }
-  return map as PromptMap;
+  if (obj && obj.topology !== undefined && map !== obj) {
+    const t = prunedTopologySchema.safeParse(obj.topology);
+    if (!t.success)
+      throw new UsageError(
+        `${file}: topology: ${t.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}. Re-run \`maspo optimize\` to regenerate it`,
+      );
+    return { prompts: map as PromptMap, topology: t.data };
+  }
+  return { prompts: map as PromptMap };
 }
 
 export interface RunCommandOptions {
@@ -79,7 +97,8 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
   }
   const benchmarks = flags.benchmark ? [flags.benchmark] : config.benchmarks;
   const outRoot = resolve(flags.out ?? join('.maspo', 'out', config.name));
-  const prompts = flags.prompts ? await readPromptsFile(flags.prompts) : undefined;
+  const promptsFile = flags.prompts ? await readPromptsFile(flags.prompts) : undefined;
+  const prompts = promptsFile?.prompts;
 
   const datasets = await import('../../datasets/index.js');
   // Inline benchmarks read their own files: a data dir is needed only for built-in ones.
@@ -117,7 +136,14 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
   }
 
   async function runOne(benchmark: string): Promise<void> {
-    const system = buildSystem(config, benchmark);
+    let system = buildSystem(config, benchmark);
+    if (promptsFile?.topology) {
+      try {
+        system = applyTopology(system, promptsFile.topology);
+      } catch (err) {
+        throw new UsageError(`${flags.prompts}: ${(err as Error).message}`);
+      }
+    }
     if (prompts) {
       const issues = validatePrompts(system, prompts, 'prompts');
       if (issues.length > 0) {
