@@ -146,7 +146,8 @@ function accuracy(
   s: Strengths,
   model: string,
 ): Promise<number> {
-  const key = JSON.stringify([system.name, system.agents.map((a) => a.id), prompts, b, s, model]);
+  // The whole system: CoT and self-consistency share agent ids and prompts but not samples/temperature.
+  const key = JSON.stringify([system, prompts, b, s, model]);
   let p = evalMemo.get(key);
   if (!p) {
     p = (async () => {
