@@ -7,7 +7,7 @@
  * a mean over seeds of TEST-split accuracy (the optimized map; validation off, so the test split selects
  * nothing), and every comparison is paired per seed (same seed, same test items) with a 95% t-interval
  * over seeds. `--seeds=N` runs seeds 1..N (default 5, --quick 3); `--strength=S` sets every phenomenon's
- * strength in the "on" worlds (default 1; "off" is always 0). Simulated model only: these say how the mechanisms behave in the test world, nothing about LLMs.
+ * strength in the "on" worlds (default 1; "off" is always 0); `--world=FILE` starts from another world file. Simulated model only: these say how the mechanisms behave in the test world, nothing about LLMs.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +45,8 @@ function numberFlag(name: string, fallback: number, ok: (x: number) => boolean):
 }
 const SEED_COUNT = numberFlag('seeds', QUICK ? 3 : 5, (x) => Number.isInteger(x) && x >= 1 && x <= 30);
 const SEEDS = Array.from({ length: SEED_COUNT }, (_, i) => i + 1);
+/** `--world=FILE`: the base world whose phenomena strengths the tables set (default: the shipped world). */
+const BASE_WORLD = flag('world') ?? DEFAULT_WORLD_PATH;
 const STRENGTH = numberFlag('strength', 1, (x) => Number.isFinite(x) && x >= 0);
 const TEST_LIMIT = 300;
 /** The search's size: the end-to-end test's small budget (the paper's defaults cost ~3× more). */
@@ -62,12 +64,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'maspo-paper-'));
 const worldFiles = new Map<string, string>();
 const clients = new Map<string, LlmClient>();
 
-/** A copy of the default world with the phenomena's strengths replaced. */
+/** A copy of the base world (`--world`, else the shipped one) with the phenomena's strengths replaced. */
 function worldFile(s: Strengths): string {
   const key = JSON.stringify(s);
   let file = worldFiles.get(key);
   if (!file) {
-    const w = yaml.load(readFileSync(DEFAULT_WORLD_PATH, 'utf8')) as {
+    const w = yaml.load(readFileSync(BASE_WORLD, 'utf8')) as {
       phenomena: Record<keyof Strengths, { strength: number }>;
     };
     for (const k of Object.keys(s) as Array<keyof Strengths>) w.phenomena[k].strength = s[k];
@@ -451,7 +453,9 @@ async function table4(): Promise<void> {
       interval(r.map((x, i) => x.after - full[i]!.after)),
     ]);
   }
-  console.log('\nTable 4: joint-reward weights α/β/θ, math500 sequential, default world (test accuracy %)\n');
+  console.log(
+    `\nTable 4: joint-reward weights α/β/θ, math500 sequential, phenomena at strength ${STRENGTH} (test accuracy %)\n`,
+  );
   console.log(table(['α local / β lookahead / θ global', 'accuracy', 'Δ vs 0.4/0.4/0.2 [95% CI]'], rows));
 }
 
@@ -601,7 +605,7 @@ async function table5(): Promise<void> {
     }
   }
   console.log(
-    `\nTable 5: topology pruning (optimize.prune, measured on the train pool) + MASPO, math500, default world; test accuracy %, mean of seeds ${SEEDS.join(',')}\n`,
+    `\nTable 5: topology pruning (optimize.prune, measured on the train pool) + MASPO, math500, phenomena at strength ${STRENGTH}; test accuracy %, mean of seeds ${SEEDS.join(',')}\n`,
   );
   console.log(
     table(
@@ -636,14 +640,16 @@ async function table6(): Promise<void> {
       String(Math.round(mean(r.map((x) => x.agentCalls)))),
     ]);
   }
-  console.log('\nTable 6: optimization pool size |D|, math500 sequential, default world (test accuracy %)\n');
+  console.log(
+    `\nTable 6: optimization pool size |D|, math500 sequential, phenomena at strength ${STRENGTH} (test accuracy %)\n`,
+  );
   console.log(table(['|D|', 'accuracy', 'Δ vs seed [95% CI]', 'paid agent calls (search)'], rows));
 }
 
 export default async function bench(): Promise<void> {
   const started = performance.now();
   console.log(
-    `[simulated model] paper tables${QUICK ? ' (--quick)' : ''}: seeds ${SEEDS.join(',')}; phenomena strength ${STRENGTH} where on; search ${JSON.stringify(SEARCH)}; test items per benchmark ≤ ${TEST_LIMIT}`,
+    `[simulated model] paper tables${QUICK ? ' (--quick)' : ''}: seeds ${SEEDS.join(',')}; phenomena strength ${STRENGTH} where on; world ${BASE_WORLD === DEFAULT_WORLD_PATH ? 'default' : BASE_WORLD}; search ${JSON.stringify(SEARCH)}; test items per benchmark ≤ ${TEST_LIMIT}`,
   );
   if (TABLES.has('0')) await table0();
   if (TABLES.has('2')) await table2();
