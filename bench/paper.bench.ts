@@ -7,7 +7,8 @@
  * a mean over seeds of TEST-split accuracy (the optimized map; validation off, so the test split selects
  * nothing), and every comparison is paired per seed (same seed, same test items) with a 95% t-interval
  * over seeds. `--seeds=N` runs seeds 1..N (default 5, --quick 3); `--strength=S` sets every phenomenon's
- * strength in the "on" worlds (default 1; "off" is always 0); `--world=FILE` starts from another world file. Simulated model only: these say how the mechanisms behave in the test world, nothing about LLMs.
+ * strength in the "on" worlds (default 1; "off" is always 0); `--world=FILE` starts from another world file,
+ * `--set=phenomenon.key=value,…` changes other phenomenon parameters. Simulated model only: these say how the mechanisms behave in the test world, nothing about LLMs.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +48,19 @@ const SEED_COUNT = numberFlag('seeds', QUICK ? 3 : 5, (x) => Number.isInteger(x)
 const SEEDS = Array.from({ length: SEED_COUNT }, (_, i) => i + 1);
 /** `--world=FILE`: the base world whose phenomena strengths the tables set (default: the shipped world). */
 const BASE_WORLD = flag('world') ?? DEFAULT_WORLD_PATH;
+/**
+ * `--set=phenomenon.key=value,…`: other phenomenon parameters of the base world, e.g.
+ * `--set=misleadingStyle.judgePreference=0.15,misleadingStyle.downstreamHarm=1`.
+ */
+const OVERRIDES: Array<[string, string, number]> = (flag('set') ?? '')
+  .split(',')
+  .filter((x) => x !== '')
+  .map((x) => {
+    const m = /^(\w+)\.(\w+)=([0-9.]+)$/.exec(x);
+    if (!m || m[2] === 'strength')
+      throw new Error(`--set: "${x}" is not phenomenon.key=number (strength: use --strength)`);
+    return [m[1]!, m[2]!, Number(m[3])];
+  });
 const STRENGTH = numberFlag('strength', 1, (x) => Number.isFinite(x) && x >= 0);
 const TEST_LIMIT = 300;
 /** The search's size: the end-to-end test's small budget (the paper's defaults cost ~3× more). */
@@ -70,9 +84,14 @@ function worldFile(s: Strengths): string {
   let file = worldFiles.get(key);
   if (!file) {
     const w = yaml.load(readFileSync(BASE_WORLD, 'utf8')) as {
-      phenomena: Record<keyof Strengths, { strength: number }>;
+      phenomena: Record<string, Record<string, number>>;
     };
-    for (const k of Object.keys(s) as Array<keyof Strengths>) w.phenomena[k].strength = s[k];
+    for (const [ph, key, value] of OVERRIDES) {
+      if (w.phenomena[ph]?.[key] === undefined)
+        throw new Error(`--set: the world has no phenomena.${ph}.${key}`);
+      w.phenomena[ph][key] = value;
+    }
+    for (const k of Object.keys(s) as Array<keyof Strengths>) w.phenomena[k]!.strength = s[k];
     file = join(tmp, `world-${worldFiles.size}.yaml`);
     writeFileSync(file, yaml.dump(w));
     worldFiles.set(key, file);
@@ -649,7 +668,7 @@ async function table6(): Promise<void> {
 export default async function bench(): Promise<void> {
   const started = performance.now();
   console.log(
-    `[simulated model] paper tables${QUICK ? ' (--quick)' : ''}: seeds ${SEEDS.join(',')}; phenomena strength ${STRENGTH} where on; world ${BASE_WORLD === DEFAULT_WORLD_PATH ? 'default' : BASE_WORLD}; search ${JSON.stringify(SEARCH)}; test items per benchmark ≤ ${TEST_LIMIT}`,
+    `[simulated model] paper tables${QUICK ? ' (--quick)' : ''}: seeds ${SEEDS.join(',')}; phenomena strength ${STRENGTH} where on; world ${BASE_WORLD === DEFAULT_WORLD_PATH ? 'default' : BASE_WORLD}${OVERRIDES.length ? ` with ${OVERRIDES.map(([p, k, v]) => `${p}.${k}=${v}`).join(', ')}` : ''}; search ${JSON.stringify(SEARCH)}; test items per benchmark ≤ ${TEST_LIMIT}`,
   );
   if (TABLES.has('0')) await table0();
   if (TABLES.has('2')) await table2();
