@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { MaspoConfig } from '../config/index.js';
 import type { PromptArtifact } from '../optimize/artifact.js';
+import { defaultArtifactPath } from '../optimize/artifact-path.js';
 import { HarnessInputError } from './baseline.js';
 import { promptsInfoFromArtifact } from './runinfo.js';
 import type { HarnessProvided, PromptsInfo } from './types.js';
@@ -170,7 +171,5 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
   };
 }
 
-/** Where a config's prompt artifact lives unless `--prompts` says otherwise: beside the config. */
-export function defaultPromptsPath(configPath: string): string {
-  return join(dirname(resolve(configPath)), 'maspo.prompts.json');
-}
+/** Where a config's prompt artifact lives unless `--prompts` says otherwise (the one rule `optimize` uses too). */
+export const defaultPromptsPath = defaultArtifactPath;
