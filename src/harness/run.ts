@@ -6,6 +6,7 @@ import type { MaspoConfig } from '../config/index.js';
 import { hashValue } from '../util/hash.js';
 import { buildRunRecord } from './aggregate.js';
 import { HarnessInputError } from './baseline.js';
+import { EvalProgressReporter } from './eval-reporter.js';
 import { confirmStage } from './confirm-run.js';
 import { formatVerdict, type GateOptions } from './gate.js';
 import { maspoReporters } from './plugin.js';
@@ -47,8 +48,10 @@ export interface EvalOptions extends GateOptions {
   include?: string[];
   /** Project root (default the working directory). */
   root?: string;
-  /** Extra Vitest reporters (default `['default']`). */
-  vitestReporters?: string[];
+  /** Vitest's own reporters (default: {@link EvalProgressReporter}; `['default']` with `verbose`). */
+  vitestReporters?: Array<string | Reporter>;
+  /** Vitest's default reporter: a line per item and the slow-test list (`--verbose`). */
+  verbose?: boolean;
   /** Run one shard of the items (needs `shardDir`); never optimizes, never gates. */
   shard?: ShardSpec;
   /** Where a shard writes its results file. */
@@ -236,7 +239,7 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
     maspoVersion: await maspoVersion(),
   };
   const reporters = [
-    ...(o.vitestReporters ?? ['default']),
+    ...(o.vitestReporters ?? (o.verbose ? ['default'] : [new EvalProgressReporter(root, log)])),
     ...(o.shard ? [shardWriter] : gateReporters()),
     watcher,
   ];

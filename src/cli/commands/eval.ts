@@ -54,6 +54,7 @@ export function registerEval(program: Command): void {
     )
     .option('--shard-dir <dir>', 'where --shard writes its results file')
     .option('--merge <dir>', "merge the shards' results in DIR and gate them as one run (runs no suite)")
+    .option('--verbose', "Vitest's own output: a line per item and the slow-test list")
     .action(async (filters: string[], o: Record<string, unknown>) => {
       const { runEval } = await import('../../harness/run.js');
       const { parseShard } = await import('../../harness/shard.js');
@@ -86,19 +87,22 @@ export function registerEval(program: Command): void {
         ...(shard ? { shard } : {}),
         ...(o.shardDir ? { shardDir: o.shardDir as string } : {}),
         ...(o.merge ? { merge: o.merge as string } : {}),
+        ...(o.verbose ? { verbose: true } : {}),
         filters,
       });
-      const lines = [`maspo eval: ${out.message}`];
+      // Unusable input: one line, printed once (by the CLI's error path).
+      if (out.exitCode === 2) throw new UsageError(out.message);
+      // The gate reporter (and a confirmation stage) already printed the verdict: it is not repeated here.
+      const lines = out.run?.gate ? [] : [`maspo eval: ${out.message}`];
       if (out.run && !shard) {
-        if (out.run.simulated) lines.push('  (simulated model: these numbers say nothing about a real LLM)');
         lines.push(
+          `maspo eval: reports${out.run.simulated ? ' (simulated model: these numbers say nothing about a real LLM)' : ''}`,
           `  summary:   ${out.summaryFile}`,
           `  dashboard: ${out.dashboardFile}`,
           `  results:   ${out.latestFile}`,
         );
       }
       process.stdout.write(`${lines.join('\n')}\n`);
-      if (out.exitCode === 2) throw new UsageError(out.message);
       process.exitCode = out.exitCode;
     });
 }
