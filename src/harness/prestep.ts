@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { MaspoConfig } from '../config/index.js';
+import { validatePrompts } from '../mas/schema.js';
 import type { PromptArtifact } from '../optimize/artifact.js';
 import { defaultArtifactPath } from '../optimize/artifact-path.js';
 import { HarnessInputError } from './baseline.js';
@@ -49,8 +50,8 @@ export async function artifactStaleness(
   config: MaspoConfig,
   artifact: PromptArtifact,
 ): Promise<{ stale: boolean; reasons: string[] }> {
-  const { isStale } = await import('../optimize/artifact.js');
-  if (!config.benchmarks.includes(artifact.benchmark)) {
+  const { isStale, artifactAppliesTo } = await import('../optimize/artifact.js');
+  if (!config.benchmarks.some((b) => artifactAppliesTo(artifact, b))) {
     return {
       stale: true,
       reasons: [`it was optimized for ${artifact.benchmark}, which this config does not list`],
@@ -110,6 +111,7 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
     }
     const s = await artifactStaleness(config, artifact);
     if (!s.stale) {
+      checkArtifactPrompts(promptsPath, artifact, buildSystem(config, artifact.benchmark));
       log(`maspo: reusing ${promptsPath} (hashes match the config, data and models)`);
       return {
         ...base,
@@ -169,6 +171,21 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
     action: 'optimized',
     staleReasons: reasons,
   };
+}
+
+/**
+ * An artifact's prompts are checked like a config's before they are used: each names an agent of the
+ * system and has its placeholders (`{{question}}`; `{{context}}` for an agent with upstream agents).
+ */
+export function checkArtifactPrompts(
+  file: string,
+  artifact: PromptArtifact,
+  system: Parameters<typeof validatePrompts>[0],
+): void {
+  const issues = validatePrompts(system, artifact.prompts, 'prompts');
+  if (issues.length === 0) return;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  throw new HarnessInputError(`${file}: field "${issues[0]!.path}": ${issues[0]!.message}${more}`);
 }
 
 /** Where a config's prompt artifact lives unless `--prompts` says otherwise (the one rule `optimize` uses too). */

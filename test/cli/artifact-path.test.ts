@@ -20,7 +20,8 @@ describe('optimize and eval agree on where the artifact lives', () => {
     const elsewhere = join(work, 'elsewhere');
     mkdirSync(proj);
     mkdirSync(elsewhere);
-    for (const f of ['maspo.yaml', 'arith.jsonl', 'arith.eval.ts']) copyFileSync(join(example, f), join(proj, f));
+    for (const f of ['maspo.yaml', 'arith.jsonl', 'arith.eval.ts'])
+      copyFileSync(join(example, f), join(proj, f));
 
     const opt = await runMaspo(['optimize', '--config', '../proj/maspo.yaml', '--no-progress'], elsewhere);
     expect(opt.code, opt.out).toBe(0);

@@ -23,7 +23,9 @@ describe('maspo baseline update refuses a run that failed the gate', () => {
     const out = join(dir, 'refused.json');
     const r = await runMaspo(['baseline', 'update', '-r', results, '-b', out], dir);
     expect(r.code, r.out).toBe(2);
-    expect(r.out).toContain(`${results}: run r-failed failed the gate (FAIL math500 accuracy: baseline 70.0%`);
+    expect(r.out).toContain(
+      `${results}: run r-failed failed the gate (FAIL math500 accuracy: baseline 70.0%`,
+    );
     expect(r.out).toContain('pass --force to accept it on purpose');
     expect(r.out).not.toMatch(/\n\s+at /);
     expect(existsSync(out)).toBe(false);
