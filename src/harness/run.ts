@@ -32,6 +32,8 @@ export interface EvalOptions extends GateOptions {
   history?: string;
   latest?: string;
   noOptimize?: boolean;
+  /** Re-optimize a stale `--prompts` file in place (default: into `.maspo/prompts/`, the file unchanged). */
+  updatePrompts?: boolean;
   seedPrompts?: boolean;
   limit?: number;
   /**
@@ -173,6 +175,8 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       ...(o.noOptimize || o.shard ? { noOptimize: true } : {}),
       ...(o.seedPrompts ? { seedPrompts: true } : {}),
       runsDir: resolve(root, '.maspo/runs'),
+      root,
+      ...(o.updatePrompts ? { updatePrompts: true } : {}),
       onProgress: log,
     });
   } catch (err) {

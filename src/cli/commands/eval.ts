@@ -34,6 +34,10 @@ export function registerEval(program: Command): void {
       '.maspo/results.json',
     )
     .option('--no-optimize', 'never optimize: fail when the prompt artifact is missing or stale')
+    .option(
+      '--update-prompts',
+      'when the prompt artifact is stale, re-optimize it in place (default: into .maspo/prompts/<config name>.prompts.json, the artifact unchanged)',
+    )
     .option('--seed-prompts', "evaluate the config's own prompts (no artifact, no optimization)")
     .option('--limit <n>', 'at most n items per suite', num('limit', 1, 1e9))
     .option('--alpha <p>', 'significance level of the paired tests', num('alpha', 1e-9, 0.5))
@@ -75,6 +79,7 @@ export function registerEval(program: Command): void {
         history: o.history as string,
         latest: o.results as string,
         noOptimize: o.optimize === false,
+        ...(o.updatePrompts ? { updatePrompts: true } : {}),
         seedPrompts: Boolean(o.seedPrompts),
         ...(o.limit ? { limit: o.limit as number } : {}),
         ...(o.alpha !== undefined ? { alpha: o.alpha as number } : {}),
