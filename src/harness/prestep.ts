@@ -31,6 +31,8 @@ export interface PrestepOptions {
   updatePrompts?: boolean;
   /** Project root for `.maspo/prompts/` (default the working directory). */
   root?: string;
+  /** Stops an optimization the pre-step started (Ctrl-C). */
+  signal?: AbortSignal;
   onProgress?: (line: string) => void;
 }
 
@@ -193,6 +195,7 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
     client,
     out,
     runsDir,
+    ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (p) => {
       const line = `maspo optimize: step ${p.step}/${p.steps} · agent ${p.agent} · round ${p.round} gen ${p.generation} · best J ${p.bestJ.toFixed(3)} · ${p.calls} calls`;
       if (line !== lastLine) log(line);

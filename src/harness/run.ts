@@ -44,6 +44,11 @@ export interface EvalOptions extends GateOptions {
   confirm?: number;
   /** Allow re-sampling the baseline's prompts, which confirmation needs (`--confirm-baseline`). */
   confirmBaseline?: boolean;
+  /**
+   * Ctrl-C: stops an optimization the pre-step started; during the suites, prints the signal's reason
+   * (Vitest then ends the process with exit code 130, before any reporter wrote anything).
+   */
+  signal?: AbortSignal;
   /** Vitest file/name filters. */
   filters?: string[];
   /** Test-file globs (default every `*.eval.ts` under the working directory). */
@@ -177,6 +182,7 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       runsDir: resolve(root, '.maspo/runs'),
       root,
       ...(o.updatePrompts ? { updatePrompts: true } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
       onProgress: log,
     });
   } catch (err) {
@@ -249,6 +255,15 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
   ];
   const { startVitest } = await import('vitest/node');
   const before = process.exitCode;
+  // Vitest ends the process on SIGINT itself (after its own cleanup, before the reporters run); the
+  // reason (the CLI's message) is printed first, since the signal's listeners run before Vitest's.
+  if (o.signal?.aborted) throw o.signal.reason;
+  const onInterrupt = () => {
+    const reason = o.signal?.reason as { message?: string } | undefined;
+    log(`maspo: ${reason?.message ?? 'interrupted'}`);
+    process.exitCode = 130;
+  };
+  o.signal?.addEventListener('abort', onInterrupt, { once: true });
   await startVitest(
     'test',
     o.filters ?? [],
@@ -279,6 +294,8 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       },
     },
   );
+  o.signal?.removeEventListener('abort', onInterrupt);
+  if (o.signal?.aborted) throw o.signal.reason;
   const vitestCode = process.exitCode;
   process.exitCode = before;
   if (collectErrors.length > 0) {

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { isAbort } from '../../llm/errors.js';
+import { abortOnCtrlC } from '../interrupt.js';
 
 const num = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -70,31 +72,44 @@ export function registerEval(program: Command): void {
       }
       const baselineGiven =
         program.commands.find((c) => c.name() === 'eval')?.getOptionValueSource('baseline') === 'cli';
-      const out = await runEval({
-        config: o.config as string,
-        ...(o.prompts ? { prompts: o.prompts as string } : {}),
-        ...(baselineGiven ? { baseline: o.baseline as string } : {}),
-        summary: o.summary as string,
-        dashboard: o.dashboard as string,
-        history: o.history as string,
-        latest: o.results as string,
-        noOptimize: o.optimize === false,
-        ...(o.updatePrompts ? { updatePrompts: true } : {}),
-        seedPrompts: Boolean(o.seedPrompts),
-        ...(o.limit ? { limit: o.limit as number } : {}),
-        ...(o.alpha !== undefined ? { alpha: o.alpha as number } : {}),
-        ...(o.tolerance !== undefined
-          ? { accuracyTolerance: o.tolerance as number, misalignmentTolerance: o.tolerance as number }
-          : {}),
-        ...(o.maxErrorRate !== undefined ? { maxErrorRate: o.maxErrorRate as number } : {}),
-        ...(o.confirm !== undefined ? { confirm: Math.round(o.confirm as number) } : {}),
-        ...(o.confirmBaseline ? { confirmBaseline: true } : {}),
-        ...(shard ? { shard } : {}),
-        ...(o.shardDir ? { shardDir: o.shardDir as string } : {}),
-        ...(o.merge ? { merge: o.merge as string } : {}),
-        ...(o.verbose ? { verbose: true } : {}),
-        filters,
-      });
+      const ctrlC = abortOnCtrlC(
+        'interrupted (Ctrl-C); nothing was gated and no results or reports were written. Run `maspo eval` again',
+      );
+      let out: Awaited<ReturnType<typeof runEval>>;
+      try {
+        out = await runEval({
+          config: o.config as string,
+          ...(o.prompts ? { prompts: o.prompts as string } : {}),
+          ...(baselineGiven ? { baseline: o.baseline as string } : {}),
+          summary: o.summary as string,
+          dashboard: o.dashboard as string,
+          history: o.history as string,
+          latest: o.results as string,
+          noOptimize: o.optimize === false,
+          ...(o.updatePrompts ? { updatePrompts: true } : {}),
+          seedPrompts: Boolean(o.seedPrompts),
+          ...(o.limit ? { limit: o.limit as number } : {}),
+          ...(o.alpha !== undefined ? { alpha: o.alpha as number } : {}),
+          ...(o.tolerance !== undefined
+            ? { accuracyTolerance: o.tolerance as number, misalignmentTolerance: o.tolerance as number }
+            : {}),
+          ...(o.maxErrorRate !== undefined ? { maxErrorRate: o.maxErrorRate as number } : {}),
+          ...(o.confirm !== undefined ? { confirm: Math.round(o.confirm as number) } : {}),
+          ...(o.confirmBaseline ? { confirmBaseline: true } : {}),
+          ...(shard ? { shard } : {}),
+          ...(o.shardDir ? { shardDir: o.shardDir as string } : {}),
+          ...(o.merge ? { merge: o.merge as string } : {}),
+          ...(o.verbose ? { verbose: true } : {}),
+          signal: ctrlC.signal,
+          filters,
+        });
+      } catch (err) {
+        // An optimization stopped by Ctrl-C: the Ctrl-C message (exit 130), not the layer's own.
+        if (ctrlC.signal.aborted && isAbort(err)) throw ctrlC.signal.reason;
+        throw err;
+      } finally {
+        ctrlC.dispose();
+      }
       // Unusable input: one line, printed once (by the CLI's error path).
       if (out.exitCode === 2) throw new UsageError(out.message);
       // The gate reporter (and a confirmation stage) already printed the verdict: it is not repeated here.
