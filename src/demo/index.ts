@@ -100,6 +100,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
     latest: resolve(out, 'results.json'),
     noOptimize: true,
     ...(o.limit ? { limit: o.limit } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
     log,
   });
   if (outcome.run) {

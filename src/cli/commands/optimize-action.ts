@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { BenchmarkId } from '../../datasets/types.js';
 import { UsageError } from '../../errors.js';
+import { defaultArtifactPath } from '../../optimize/artifact-path.js';
 import { type OptimizeResult, optimize, ResumeError } from '../../optimize/index.js';
 import { formatReport } from '../../optimize/report.js';
 import type { ProgressInfo } from '../../optimize/search.js';
@@ -46,7 +47,7 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<Optimize
       client,
       ...(flags.resume !== undefined ? { resume: flags.resume } : {}),
       ...(flags.dryRun ? { dryRun: true } : {}),
-      ...(flags.out ? { out: flags.out } : {}),
+      out: flags.out ?? defaultArtifactPath(flags.config),
       ...(flags.runsDir ? { runsDir: flags.runsDir } : {}),
       ...(flags.benchmark ? { benchmark: flags.benchmark as BenchmarkId } : {}),
       signal: ctrlC.signal,

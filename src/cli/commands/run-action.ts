@@ -27,8 +27,18 @@ export interface RunFlags {
 
 const SPLITS = ['train', 'dev', 'test'] as const;
 
-/** Reads `--prompts`: a maspo.prompts.json artifact (its `prompts`) or a plain `{ agentId: prompt }` map. */
-export async function readPromptsFile(file: string): Promise<PromptMap> {
+/** What `--prompts` gave: the prompt map, and the benchmark it was optimized for when it is an artifact. */
+export interface PromptsFile {
+  prompts: PromptMap;
+  /** Set for a maspo.prompts.json artifact: its prompts apply to this benchmark only. */
+  benchmark?: string;
+}
+
+/**
+ * Reads `--prompts`: a maspo.prompts.json artifact (validated like `maspo eval` validates it; its
+ * `prompts` and `benchmark`) or a plain `{ agentId: prompt }` map.
+ */
+export async function readPromptsFile(file: string): Promise<PromptsFile> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -39,6 +49,16 @@ export async function readPromptsFile(file: string): Promise<PromptMap> {
     );
   }
   const obj = raw as Record<string, unknown> | null;
+  if (obj && typeof obj === 'object' && !Array.isArray(obj) && 'format' in obj) {
+    const { readArtifact, ArtifactError } = await import('../../optimize/artifact.js');
+    try {
+      const artifact = readArtifact(file);
+      return { prompts: artifact.prompts, benchmark: artifact.benchmark };
+    } catch (err) {
+      if (err instanceof ArtifactError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
   const map =
     obj && typeof obj === 'object' && obj.prompts && typeof obj.prompts === 'object' ? obj.prompts : obj;
   if (
@@ -51,7 +71,7 @@ export async function readPromptsFile(file: string): Promise<PromptMap> {
       `${file}: expected a maspo.prompts.json artifact or a JSON object mapping agent ids to prompt templates`,
     );
   }
-  return map as PromptMap;
+  return { prompts: map as PromptMap };
 }
 
 export interface RunCommandOptions {
@@ -79,7 +99,21 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
   }
   const benchmarks = flags.benchmark ? [flags.benchmark] : config.benchmarks;
   const outRoot = resolve(flags.out ?? join('.maspo', 'out', config.name));
-  const prompts = flags.prompts ? await readPromptsFile(flags.prompts) : undefined;
+  const promptsFile = flags.prompts ? await readPromptsFile(flags.prompts) : undefined;
+  const prompts = promptsFile?.prompts;
+  if (promptsFile?.benchmark !== undefined) {
+    const { artifactAppliesTo } = await import('../../optimize/artifact.js');
+    const others = benchmarks.filter((b) => !artifactAppliesTo(promptsFile, b));
+    if (others.length > 0) {
+      const own = promptsFile.benchmark;
+      const fix = config.benchmarks.includes(own)
+        ? `pass --benchmark ${own}`
+        : `optimize for ${others[0]} (\`maspo optimize --config ${flags.config}\`)`;
+      throw new UsageError(
+        `${flags.prompts}: optimized for ${own}, not for ${others.join(', ')}; an artifact's prompts apply to its own benchmark only (as in \`maspo eval\`). Fix: ${fix}, or give a plain {"agentId": "prompt"} map`,
+      );
+    }
+  }
 
   const datasets = await import('../../datasets/index.js');
   // Inline benchmarks read their own files: a data dir is needed only for built-in ones.
