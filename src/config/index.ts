@@ -5,11 +5,13 @@ import type { z } from 'zod';
 import { customSource, familyOf, resolveInlineBenchmark } from '../datasets/custom.js';
 import type { BenchmarkId, TaskType } from '../datasets/types.js';
 import { findLiteralSecrets } from '../llm/config.js';
-import { parseModelRef } from '../llm/model-ref.js';
 import { validatePrompts, validateSystem } from '../mas/schema.js';
 import { buildTopology } from '../mas/topologies.js';
 import type { System } from '../mas/types.js';
+import { modelRefProblem, simModelNames } from '../llm/preflight.js';
+import { closestName } from '../util/suggest.js';
 import { type ConfigIssue, InvalidConfigError } from './errors.js';
+import { knownKeysAt } from './known-keys.js';
 import { importConfigModule } from './load-module.js';
 import { type MaspoConfig, type MaspoConfigInput, maspoConfigSchema } from './schema.js';
 import { lineOfPath } from './yaml-lines.js';
@@ -57,10 +59,18 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
   return flat.map((i) => {
     const path = fmtPath(i.path);
     if (i.code === 'unrecognized_keys') {
+      const known = knownKeysAt(maspoConfigSchema, i.path);
+      const near = i.keys.map((k) => closestName(k, known));
+      const fix =
+        i.keys.length === 1
+          ? near[0]
+            ? `did you mean "${near[0]}"? (or remove it)`
+            : 'remove it or check the spelling'
+          : `${i.keys.map((k, j) => (near[j] ? `"${k}" → did you mean "${near[j]}"?` : `"${k}" → remove it or check the spelling`)).join('; ')}`;
       return {
         path,
         at: path ? `${path}.${i.keys[0]}` : String(i.keys[0]),
-        message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}. Fix: remove ${i.keys.length > 1 ? 'them' : 'it'} or check the spelling`,
+        message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}. Fix: ${fix}`,
       };
     }
     if (i.code === 'invalid_type' && i.message.includes('received undefined')) {
@@ -117,8 +127,10 @@ export function parseConfig(
       { path: '', message: 'the config must be a mapping with at least `system`, `models` and `benchmark`' },
     ]);
   }
+  // Model references are checked on the raw object, so their problems are listed with the fields' ones.
+  const refIssues = modelRefIssues(raw as Record<string, unknown>);
   const parsed = maspoConfigSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new InvalidConfigError(where, zodIssues(parsed.error));
+  if (!parsed.success) throw new InvalidConfigError(where, [...zodIssues(parsed.error), ...refIssues]);
   const c = parsed.data;
   const issues: ConfigIssue[] = [];
 
@@ -158,14 +170,7 @@ export function parseConfig(
     optimizer: c.models.optimizer ?? c.models.agent,
     judge: c.models.judge ?? c.models.optimizer ?? c.models.agent,
   };
-  for (const [k, ref] of Object.entries(models)) {
-    if (k !== 'agent' && c.models[k as 'optimizer' | 'judge'] === undefined) continue; // defaulted: reported once
-    try {
-      parseModelRef(ref);
-    } catch (err) {
-      issues.push({ path: `models.${k}`, message: (err as Error).message });
-    }
-  }
+  issues.push(...refIssues);
   const s = c.system;
   const custom = s.topology === 'custom';
   if (custom) {
@@ -209,17 +214,6 @@ export function parseConfig(
       issues.push({ path: `system.${k}`, message: `\`${k}\` applies to topology ${t} only. Fix: remove it` });
     }
   }
-  if (s.agents) {
-    s.agents.forEach((a, i) => {
-      if (a.model) {
-        try {
-          parseModelRef(a.model);
-        } catch (err) {
-          issues.push({ path: `system.agents[${i}].model`, message: (err as Error).message });
-        }
-      }
-    });
-  }
   if (s.topology !== 'custom' && s.prompts && benchmarks.length > 0) {
     // Built-in topologies are valid by construction; only their prompt overrides can be wrong.
     const probe = buildTopology(s.topology, taskOf(benchmarks[0]!), 'probe', {
@@ -253,6 +247,33 @@ export function parseConfig(
   }
   if (issues.length > 0) throw new InvalidConfigError(where, issues);
   return config;
+}
+
+/**
+ * Problems of the model references a raw config writes (`models.*`, `system.agents[i].model`): the
+ * grammar, and `sim:` models the simulated world does not define. Values of the wrong type are left to
+ * the schema's own message.
+ */
+function modelRefIssues(raw: Record<string, unknown>): ConfigIssue[] {
+  const obj = (v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const refs: Array<{ path: string; ref: string }> = [];
+  for (const [k, v] of Object.entries(obj(raw.models) ?? {}))
+    if (typeof v === 'string' && v) refs.push({ path: `models.${k}`, ref: v });
+  const agents = obj(raw.system)?.agents;
+  if (Array.isArray(agents)) {
+    agents.forEach((a, i) => {
+      const m = obj(a)?.model;
+      if (typeof m === 'string' && m) refs.push({ path: `system.agents[${i}].model`, ref: m });
+    });
+  }
+  const worldPath = obj(obj(raw.llm)?.sim)?.worldPath;
+  let names: string[] | undefined;
+  const simModels = () => (names ??= simModelNames(typeof worldPath === 'string' ? worldPath : undefined));
+  return refs.flatMap(({ path, ref }) => {
+    const problem = modelRefProblem(ref, simModels);
+    return problem ? [{ path, message: problem }] : [];
+  });
 }
 
 function systemFor(config: MaspoConfig, task: TaskType, benchmark: string): System {
