@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import type { z } from 'zod';
@@ -10,6 +10,7 @@ import { buildTopology } from '../mas/topologies.js';
 import type { System } from '../mas/types.js';
 import { modelRefProblem, simModelNames } from '../llm/preflight.js';
 import { closestName } from '../util/suggest.js';
+import { countNodes, MAX_CONFIG_BYTES, MAX_CONFIG_NODES } from './bounds.js';
 import { type ConfigIssue, InvalidConfigError } from './errors.js';
 import { knownKeysAt } from './known-keys.js';
 import { importConfigModule } from './load-module.js';
@@ -366,8 +367,18 @@ export async function loadConfig(file: string): Promise<MaspoConfig> {
   } else {
     let text: string;
     try {
+      const { size } = await stat(path);
+      if (size > MAX_CONFIG_BYTES) {
+        throw new InvalidConfigError(file, [
+          {
+            path: '',
+            message: `the file is ${(size / 1024 / 1024).toFixed(1)} MB, more than a config may be (${MAX_CONFIG_BYTES / 1024 / 1024} MB). Fix: check that --config names the config, not a data file`,
+          },
+        ]);
+      }
       text = await readFile(path, 'utf8');
     } catch (err) {
+      if (err instanceof InvalidConfigError) throw err;
       const e = err as NodeJS.ErrnoException;
       throw new InvalidConfigError(file, [
         {
@@ -382,8 +393,19 @@ export async function loadConfig(file: string): Promise<MaspoConfig> {
     } catch (err) {
       const e = err as yaml.YAMLException;
       const line = e.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
-      throw new InvalidConfigError(file, [{ path: '', message: `not valid YAML${line}: ${e.reason}` }]);
+      throw new InvalidConfigError(file, [
+        { path: '', message: `not valid YAML${line}: ${e.reason ?? (err as Error).message}` },
+      ]);
     }
+  }
+  // Before anything walks the value: an alias bomb stops here, not in validation or printing.
+  if (countNodes(raw) > MAX_CONFIG_NODES) {
+    throw new InvalidConfigError(file, [
+      {
+        path: '',
+        message: `the config expands to more than ${MAX_CONFIG_NODES.toLocaleString('en-US')} values (YAML anchors and aliases reused many times?). Fix: write the config without nested alias reuse`,
+      },
+    ]);
   }
   let config: MaspoConfig;
   try {

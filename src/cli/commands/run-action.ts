@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildSystem, loadConfig } from '../../config/index.js';
+import { preflightConfig } from '../../config/preflight.js';
 import type { Split } from '../../datasets/types.js';
 import { ThresholdError, UsageError } from '../../errors.js';
 import { createLlmClient } from '../../llm/client.js';
@@ -125,6 +126,9 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
     },
     ...(cacheMode ? { cache: { ...config.llm.cache, mode: cacheMode as 'off' } } : {}),
   };
+
+  // Nothing is sent before every model resolves and every API key is set (exit 2 otherwise).
+  preflightConfig(config, { needsKeys: llm.cache.mode !== 'replay' });
 
   const ctrlC = abortOnCtrlC(
     `interrupted (Ctrl-C); nothing was written for the unfinished benchmark. Re-run \`maspo run\`${llm.cache.mode === 'off' ? '' : ' (the calls already made are reused from the cache)'}`,
