@@ -83,7 +83,8 @@ export function exitFor(err: unknown, debug = false): ExitDecision {
     return { code: EXIT.usage, message: withStack(`maspo: ${firstLine}`) };
   const errno = (err as NodeJS.ErrnoException).code;
   if (typeof errno === 'string' && EXPECTED_ERRNO.has(errno)) {
-    const hint = errno === 'EADDRINUSE' ? ' (the port is in use: pick another one or stop what holds it)' : '';
+    const hint =
+      errno === 'EADDRINUSE' ? ' (the port is in use: pick another one or stop what holds it)' : '';
     return { code: EXIT.usage, message: withStack(`maspo: ${firstLine}${hint}`) };
   }
   const oneLine = err.message.split('\n')[0] ?? '';

@@ -72,9 +72,14 @@ export class EndpointUnreachableError extends LlmError {
     readonly address: string,
     readonly code: string,
   ) {
-    super(redactSecrets(`${endpoint}: cannot connect to ${address} (${code}): ${UNREACHABLE[code] ?? 'check the base URL and your network'}`), {
-      retryable: false,
-    });
+    super(
+      redactSecrets(
+        `${endpoint}: cannot connect to ${address} (${code}): ${UNREACHABLE[code] ?? 'check the base URL and your network'}`,
+      ),
+      {
+        retryable: false,
+      },
+    );
   }
 }
 
@@ -82,7 +87,8 @@ export class EndpointUnreachableError extends LlmError {
 export function hostPort(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${u.port || (u.protocol === 'http:' ? '80' : '443')}`;
+    // URL keeps an IPv6 host in brackets already.
+    return `${u.hostname}:${u.port || (u.protocol === 'http:' ? '80' : '443')}`;
   } catch {
     return url;
   }
