@@ -192,6 +192,37 @@ models:
       expect(r.code).toBe(2);
     });
 
+    it('eval: an unreachable endpoint is unusable input, not a regression', async () => {
+      const port = await closedPort();
+      const f = withModel(`openai-compatible:m@http://127.0.0.1:${port}/v1`);
+      const out = (name: string) => join(cwd, 'eval-unreachable', name);
+      // From the package root: its benchmarks/*.eval.ts suites, filtered to math500.
+      const r = await runMaspo(
+        [
+          'eval',
+          '--config',
+          f,
+          '--seed-prompts',
+          '--limit',
+          '3',
+          '--summary',
+          out('summary.md'),
+          '--dashboard',
+          out('dashboard'),
+          '--history',
+          out('history.jsonl'),
+          '--results',
+          out('results.json'),
+          'math500',
+        ],
+        ROOT,
+      );
+      expect(r.out).toContain(
+        `maspo: openai-compatible@http://127.0.0.1:${port}/v1: cannot connect to 127.0.0.1:${port} (ECONNREFUSED)`,
+      );
+      expect(r.code).toBe(2);
+    });
+
     it('a YAML alias bomb, naming the file', async () => {
       const lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
       for (let i = 1; i < 10; i++)
