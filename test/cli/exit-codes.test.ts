@@ -4,7 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CommanderError } from 'commander';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { EXIT, exitFor } from '../../src/cli/exit-codes.js';
+import { InvalidConfigError } from '../../src/config/errors.js';
+import { ThresholdError, UsageError } from '../../src/errors.js';
+import { BudgetExhaustedError } from '../../src/llm/budget.js';
+import {
+  EndpointUnreachableError,
+  InterruptedError,
+  ProviderError,
+  RetriesExhaustedError,
+} from '../../src/llm/errors.js';
 import { runMaspo } from '../support/cli.js';
 import { requireDataDir } from '../support/data.js';
 import { chatCompletion, json, startLoopback } from '../support/loopback.js';
@@ -291,6 +302,44 @@ models:
     expect(await exit).toBe(130);
     expect(err).toContain('maspo: interrupted (Ctrl-C)');
     expect(err).not.toMatch(STACK);
+  });
+});
+
+describe('exitFor: the one table, for every kind of error', () => {
+  const rows: Array<[string, unknown, number]> = [
+    ['commander usage error', new CommanderError(1, 'commander.unknownOption', 'x'), EXIT.usage],
+    ['--help / --version', new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), EXIT.ok],
+    ['UsageError', new UsageError('--limit must be a positive integer'), EXIT.usage],
+    ['InvalidConfigError', new InvalidConfigError('c.yaml', [{ path: 'seed', message: 'bad' }]), EXIT.usage],
+    [
+      'provider HTTP error',
+      new ProviderError('openai: HTTP 401: bad key', { status: 401, retryable: false }),
+      EXIT.usage,
+    ],
+    ['retries exhausted', new RetriesExhaustedError(5, new Error('HTTP 503')), EXIT.usage],
+    [
+      'unreachable endpoint',
+      new EndpointUnreachableError('openai', 'api.openai.com:443', 'ENOTFOUND'),
+      EXIT.usage,
+    ],
+    ['port in use', Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' }), EXIT.usage],
+    ['threshold', new ThresholdError('3 of 3 items errored'), EXIT.gateFailed],
+    ['budget', new BudgetExhaustedError('total', 'calls', 3, 3), EXIT.gateFailed],
+    ['Ctrl-C', new InterruptedError('interrupted (Ctrl-C)'), EXIT.interrupted],
+    ['a bug', new TypeError("Cannot read properties of undefined (reading 'x')"), EXIT.internal],
+    ['a non-Error throw', 'weird', EXIT.internal],
+  ];
+  it.each(rows)('%s', (_what, err, code) => {
+    const d = exitFor(err);
+    expect(d.code).toBe(code);
+    expect(d.message).not.toMatch(STACK);
+  });
+
+  it('an internal error is one line naming MASPO_DEBUG; with debug, the stack is added', () => {
+    const err = new TypeError('boom\nsecond line');
+    expect(exitFor(err).message).toBe('maspo: internal error: boom (set MASPO_DEBUG=1 for the stack)');
+    expect(exitFor(err, true).message).toMatch(STACK);
+    expect(exitFor(new UsageError('bad'), true).message).toMatch(STACK);
   });
 });
 
