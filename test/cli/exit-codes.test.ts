@@ -203,6 +203,27 @@ models:
       expect(r.code).toBe(2);
     });
 
+    it('optimize: an unreachable endpoint stops the search at the first connection error', async () => {
+      const port = await closedPort();
+      const r = await runMaspo(
+        [
+          'optimize',
+          '--config',
+          withModel(`openai-compatible:m@http://127.0.0.1:${port}/v1`),
+          '--no-progress',
+          '--runs-dir',
+          join(cwd, 'runs-unreachable'),
+          '--out',
+          join(cwd, 'unreachable.prompts.json'),
+        ],
+        cwd,
+      );
+      expect(r.out.trim()).toBe(
+        `maspo: openai-compatible@http://127.0.0.1:${port}/v1: cannot connect to 127.0.0.1:${port} (ECONNREFUSED): nothing is listening there: start the server, or fix the host and port in the base URL`,
+      );
+      expect(r.code).toBe(2);
+    });
+
     it('eval: an unreachable endpoint is unusable input, not a regression', async () => {
       const port = await closedPort();
       const f = withModel(`openai-compatible:m@http://127.0.0.1:${port}/v1`);
