@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
+import { preflightConfig } from '../config/preflight.js';
 import { resolveDataDir } from '../datasets/index.js';
 import { UsageError } from '../errors.js';
 import { formatVerdict } from '../harness/gate.js';
@@ -67,6 +68,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
   log(`  config ${show(configFile)}, output ${show(out)}`);
 
   const config = await loadConfig(configFile);
+  preflightConfig(config);
   const client = createLlmClient(config.llm);
   const promptsFile = resolve(out, 'maspo.prompts.json');
   log('');

@@ -97,6 +97,9 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
   const configPath = resolve(opts.configPath);
   const { loadConfig, buildSystem } = await import('../config/index.js');
   const config = await loadConfig(configPath);
+  // Before any model call (the suites' or the optimization's): models resolve, API keys are set.
+  const { preflightConfig } = await import('../config/preflight.js');
+  preflightConfig(config);
   const base = { configPath, ...(config.data?.dir ? { dataDir: config.data.dir } : {}) };
   if (opts.seedPrompts) {
     log("maspo: using the config's own prompts (--seed-prompts); no optimization");

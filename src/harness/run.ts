@@ -208,10 +208,13 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
 
   const collectErrors: string[] = [];
   let unhandled = 0;
+  /** An error that makes the whole run unusable (an unreachable endpoint), from the items' tests. */
+  let fatal: string | undefined;
   const watcher: Reporter = {
     onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>) {
       unhandled = errors.length;
       for (const m of modules) {
+        for (const t of m.children.allTests()) fatal ??= t.meta().maspoFatal;
         for (const e of m.errors()) collectErrors.push(`${relative(root, m.moduleId)}: ${e.message}`);
       }
     },
@@ -298,6 +301,8 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
   if (o.signal?.aborted) throw o.signal.reason;
   const vitestCode = process.exitCode;
   process.exitCode = before;
+  // Not a regression: the models could not be reached, so there is nothing to gate.
+  if (fatal) return { exitCode: 2, message: fatal, ...written(state.last as RunRecord | undefined) };
   if (collectErrors.length > 0) {
     const run = state.last as RunRecord | undefined;
     return {

@@ -1,6 +1,12 @@
 import { Meter, type UsageReport } from './budget.js';
 import { cacheKey, describeRequest, ResponseCache } from './cache.js';
-import { DEFAULT_LIMITS, type LlmSettings, type LlmSettingsInput, parseLlmSettings } from './config.js';
+import {
+  apiKeyEnvFor,
+  DEFAULT_LIMITS,
+  type LlmSettings,
+  type LlmSettingsInput,
+  parseLlmSettings,
+} from './config.js';
 import { ConfigError, LlmError } from './errors.js';
 import { createGeminiProvider } from './gemini.js';
 import { type ModelRef, parseModelRef } from './model-ref.js';
@@ -15,8 +21,6 @@ export interface CreateLlmClientOptions {
   env?: NodeJS.ProcessEnv;
   events?: SchedulerEvents;
 }
-
-const DEFAULT_KEY_ENV: Record<string, string> = { openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' };
 
 /** The LLM layer as one client: routes by model reference; caches, budgets, schedules and meters every call. */
 export class MaspoLlmClient implements LlmClient {
@@ -182,7 +186,7 @@ export class MaspoLlmClient implements LlmClient {
     if (injected) return injected;
     const env = this.options.env ?? process.env;
     const endpoint = this.settings.endpoints[ref.endpoint] ?? this.settings.endpoints[ref.kind];
-    const keyEnv = endpoint?.apiKeyEnv ?? DEFAULT_KEY_ENV[ref.kind];
+    const keyEnv = apiKeyEnvFor(ref, this.settings);
     const apiKey = keyEnv ? readApiKey(keyEnv, env) : undefined;
     switch (ref.kind) {
       case 'sim': {

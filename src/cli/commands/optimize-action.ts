@@ -32,6 +32,9 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<Optimize
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+  const { preflightConfig } = await import('../../config/preflight.js');
+  // A dry run or a replayed cache sends nothing, so it needs no API key.
+  preflightConfig(config, { needsKeys: !flags.dryRun && config.llm.cache.mode !== 'replay' });
   if (flags.benchmark && !config.benchmarks.includes(flags.benchmark as BenchmarkId)) {
     throw new UsageError(
       `--benchmark ${flags.benchmark}: not one of ${flags.config}'s benchmarks (${config.benchmarks.join(', ')})`,

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildSystem, loadConfig } from '../../config/index.js';
+import { preflightConfig } from '../../config/preflight.js';
 import type { Split } from '../../datasets/types.js';
-import { UsageError } from '../../errors.js';
+import { ThresholdError, UsageError } from '../../errors.js';
 import { createLlmClient } from '../../llm/client.js';
 import { isAbort } from '../../llm/errors.js';
 import { formatRunSummary, runBenchmark, writeRunOutputs } from '../../mas/run.js';
@@ -22,10 +23,35 @@ export interface RunFlags {
   dataDir?: string;
   concurrency?: string;
   cache?: string;
+  maxErrorRate?: string;
   progress: boolean;
 }
 
 const SPLITS = ['train', 'dev', 'test'] as const;
+
+/** Default of `--max-error-rate`: a run where more than 5% of the items errored is not a result. */
+export const DEFAULT_MAX_ERROR_RATE = 0.05;
+
+function parseMaxErrorRate(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_MAX_ERROR_RATE;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`--max-error-rate must be a fraction between 0 and 1 (e.g. 0.05), got "${v}"`);
+  return n;
+}
+
+/** The line `maspo run` fails with (exit 1) when too many items errored; null when within the ceiling. */
+export function errorRateVerdict(
+  benchmark: string,
+  errors: number,
+  n: number,
+  maxErrorRate: number,
+): string | null {
+  const rate = n === 0 ? 0 : errors / n;
+  if (rate <= maxErrorRate) return null;
+  const pct = (x: number) => `${(100 * x).toFixed(1).replace(/\.0$/, '')}%`;
+  return `${benchmark}: ${errors} of ${n} items errored (${pct(rate)}), above --max-error-rate ${maxErrorRate} (${pct(maxErrorRate)}); the results are not usable. Fix the cause (see "errors" above) or raise --max-error-rate`;
+}
 
 /** What `--prompts` gave: the prompt map, and the benchmark it was optimized for when it is an artifact. */
 export interface PromptsFile {
@@ -88,6 +114,7 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
     throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${flags.split}"`);
   const limit = positiveInt('--limit', flags.limit) ?? config.eval?.limit;
   const concurrency = positiveInt('--concurrency', flags.concurrency);
+  const maxErrorRate = parseMaxErrorRate(flags.maxErrorRate);
   if (flags.benchmark && !config.benchmarks.includes(flags.benchmark)) {
     throw new UsageError(
       `--benchmark ${flags.benchmark}: ${flags.config} declares ${config.benchmarks.join(', ')}; pick one of them or add it to \`benchmarks\``,
@@ -134,10 +161,14 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
     ...(cacheMode ? { cache: { ...config.llm.cache, mode: cacheMode as 'off' } } : {}),
   };
 
+  // Nothing is sent before every model resolves and every API key is set (exit 2 otherwise).
+  preflightConfig(config, { needsKeys: llm.cache.mode !== 'replay' });
+
   const ctrlC = abortOnCtrlC(
     `interrupted (Ctrl-C); nothing was written for the unfinished benchmark. Re-run \`maspo run\`${llm.cache.mode === 'off' ? '' : ' (the calls already made are reused from the cache)'}`,
     opts.signal,
   );
+  const failures: string[] = [];
   try {
     for (const benchmark of benchmarks) {
       await runOne(benchmark);
@@ -149,6 +180,8 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
   } finally {
     ctrlC.dispose();
   }
+  // Every benchmark's outputs are written first; then the run fails as a whole (exit 1).
+  if (failures.length > 0) throw new ThresholdError(failures.join('\nmaspo: '));
 
   async function runOne(benchmark: string): Promise<void> {
     const system = buildSystem(config, benchmark);
@@ -189,6 +222,8 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
       const dir = benchmarks.length > 1 ? join(outRoot, benchmark) : outRoot;
       await writeRunOutputs(dir, record, traces);
       process.stdout.write(`${formatRunSummary(record, dir)}\n`);
+      const failed = errorRateVerdict(benchmark, record.errors, record.n, maxErrorRate);
+      if (failed) failures.push(failed);
     } finally {
       bar?.stop();
       await scorer.close?.();
