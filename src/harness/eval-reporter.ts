@@ -19,6 +19,8 @@ export class EvalProgressReporter implements Reporter {
   onTestCaseResult(test: TestCase): void {
     const r = test.result();
     if (r.state !== 'failed') return;
+    // An unreachable endpoint is printed once, by `maspo eval` itself, not once per item.
+    if (test.meta().maspoFatal) return;
     const first = r.errors?.[0];
     let message = firstLine(first?.message ?? 'failed');
     // An item's error starts with its id, which the test's name already shows.

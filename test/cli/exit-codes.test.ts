@@ -252,6 +252,10 @@ models:
       expect(r.out).toContain(
         `maspo: openai-compatible@http://127.0.0.1:${port}/v1: cannot connect to 127.0.0.1:${port} (ECONNREFUSED)`,
       );
+      // Not a regression: the gate says it was not evaluated, and the error is printed once, not per item.
+      expect(r.out).not.toContain('FAILED');
+      expect(r.out).toContain('maspo gate: NOT EVALUATED');
+      expect(r.out.split('ECONNREFUSED').length - 1).toBe(1);
       expect(r.code).toBe(2);
     });
 
