@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { MaspoConfig } from '../config/index.js';
 import type { Item } from '../datasets/types.js';
 import { BudgetExhaustedError, Meter } from '../llm/budget.js';
@@ -17,7 +17,6 @@ import {
 } from './artifact.js';
 import { promptHash } from './beam.js';
 import {
-  addSpend,
   CountingClient,
   DryRunClient,
   type RoleCounts,
@@ -25,6 +24,7 @@ import {
   zeroCounts,
   zeroSpend,
 } from './calls.js';
+import { LEDGER_FILE, SpendLedger } from './ledger.js';
 import { newRunId, nullRecorder, type Recorder, RunDir } from './rundir.js';
 import type {
   AgentResult,
@@ -34,6 +34,7 @@ import type {
   StepReport,
   Strategy,
 } from './search.js';
+import { subCounts } from './spend.js';
 import { validateMaps } from './validate.js';
 
 export * from './artifact.js';
@@ -137,17 +138,6 @@ async function strategyFor(name: string): Promise<Strategy> {
       throw new Error(`unknown optimize.strategy "${name}"`);
   }
 }
-
-const addCounts = (a: RoleCounts, b: RoleCounts): RoleCounts => ({
-  agent: a.agent + b.agent,
-  optimizer: a.optimizer + b.optimizer,
-  judge: a.judge + b.judge,
-});
-const subCounts = (a: RoleCounts, b: RoleCounts): RoleCounts => ({
-  agent: a.agent - b.agent,
-  optimizer: a.optimizer - b.optimizer,
-  judge: a.judge - b.judge,
-});
 
 function summary(c: CountingClient): CallSummary {
   return {
@@ -281,8 +271,7 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
       }
       resumeState =
         prev.status === 'running' || prev.status === 'stopped' || prev.status === 'done' ? prev.search : null;
-      previousPaid = prev.paid ?? zeroCounts();
-      previousSpend = prev.spent ?? { ...zeroSpend(), calls: previousPaid };
+      previousSpend = prev.spent ?? { ...zeroSpend(), calls: prev.paid ?? zeroCounts() };
       // Steps after the last checkpoint are replayed: their events are in the log already.
       const cursor = (resumeState as { cursor?: unknown } | null)?.cursor;
       eventsAtCheckpoint = await runDir.openForResume(
@@ -295,6 +284,12 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
     }
   }
 
+  // The write-ahead ledger: every paid call of every process of this run, reserved before it is sent.
+  const ledger = runDir ? SpendLedger.open(join(runDir.dir, LEDGER_FILE), previousSpend) : null;
+  if (ledger) {
+    previousSpend = ledger.previous;
+    previousPaid = { ...ledger.previous.calls };
+  }
   const dryMeter = new Meter({}, config.llm?.prices ?? {});
   const priced = opts.dryRun ? new PricedClient(new DryRunClient(), dryMeter) : null;
   // The run's budget holds across a crash: what earlier processes of a resumed run paid counts against it.
@@ -304,9 +299,9 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
       ? null
       : {
           limits: config.llm?.budget ?? {},
-          previous: previousSpend,
           costOf: (model, usage) => dryMeter.costOf(parseModelRef(model).model, usage),
         },
+    ledger ?? undefined,
   );
   const strategy = await strategyFor(settings.strategy);
   let status: RunStateFile['status'] = 'running';
@@ -319,8 +314,8 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
     models,
     benchmark,
     configName: config.name,
-    paid: addCounts(previousPaid, client.paid()),
-    spent: addSpend(previousSpend, client.spend()),
+    paid: client.ledger.total().calls,
+    spent: client.ledger.total(),
     events: eventsAtCheckpoint,
     search,
   });
