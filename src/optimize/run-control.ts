@@ -306,8 +306,13 @@ export class RunControl {
     };
   }
 
-  /** Logs the run-start event (with the resume point on a resumed run). */
+  /**
+   * Logs the run-start event (with the resume point on a resumed run). A new run first writes its
+   * state.json (no search state yet), so a run killed before its first checkpoint can still be resumed,
+   * from the start, with what it paid counted.
+   */
   async start(): Promise<void> {
+    if (this.runDir && !this.resumed) await this.runDir.writeState(this.stateFile(null));
     const step = this.resumed?.step;
     await this.recorder.event({
       type: 'run-start',

@@ -137,7 +137,12 @@ describe('the resume hint works as printed', () => {
     const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     const checkpointed = () => {
       const ids = existsSync(runs) ? readdirSync(runs) : [];
-      return ids.length > 0 && existsSync(join(runs, ids[0]!, 'state.json'));
+      const p = ids.length > 0 ? join(runs, ids[0]!, 'state.json') : '';
+      try {
+        return p !== '' && JSON.parse(readFileSync(p, 'utf8')).search !== null; // a step is checkpointed
+      } catch {
+        return false;
+      }
     };
     for (let i = 0; i < 3000 && !checkpointed(); i++) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGINT');
@@ -153,6 +158,32 @@ describe('the resume hint works as printed', () => {
 });
 
 describe('run dir integrity', () => {
+  it('a run killed (kill -9) before its first checkpoint can be resumed, from the start, its spend counted', async () => {
+    writeFileSync(join(dir, 'early.yaml'), config(1000));
+    const runs = join(dir, 'early runs');
+    const child = spawn(
+      process.execPath,
+      [bin, 'optimize', '--config', 'early.yaml', '--runs-dir', 'early runs', '--no-progress'],
+      { cwd: dir, env: { ...process.env, MASPO_DATA_DIR: requireDataDir() }, stdio: 'ignore' },
+    );
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const state = () => {
+      const ids = existsSync(runs) ? readdirSync(runs) : [];
+      const p = ids.length > 0 ? join(runs, ids[0]!, 'state.json') : '';
+      return p !== '' && existsSync(p) ? p : null;
+    };
+    for (let i = 0; i < 3000 && !state(); i++) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    expect(JSON.parse(readFileSync(state()!, 'utf8')).search).toBeNull(); // killed before any step finished
+    const r = await maspo(['optimize', '--config', 'early.yaml', '--runs-dir', 'early runs', '--resume']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(
+      /resuming run \S+ from the start \(no step was checkpointed\); \d+ calls already paid/,
+    );
+    expect(JSON.parse(readFileSync(state()!, 'utf8')).status).toBe('done');
+  }, 60_000);
+
   for (const [what, text] of [
     ['truncated', '{"format":"maspo.run/v1","runId":'],
     ['empty', ''],
