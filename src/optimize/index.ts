@@ -129,42 +129,7 @@ export function resolveModels(config: Pick<MaspoConfig, 'models' | 'optimize'>):
 /** Runs the configured strategy, validates, and writes the prompt artifact (MASPO-ALGORITHM.md). */
 export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Promise<OptimizeResult> {
   const settings = config.optimize;
-  const benchmark = opts.benchmark ?? config.benchmarks[0]!;
-  const { buildSystem } = await import('../config/index.js');
-  let system = buildSystem(config, benchmark);
-  if (settings.strategy === 'single-agent') {
-    const sa = await import('./baselines/single-agent.js');
-    await sa.loadSingleAgent();
-    system = sa.singleAgentSystem(config, benchmark);
-  }
-  system = {
-    ...system,
-    agents: system.agents.map((a) =>
-      a.temperature === undefined ? { ...a, temperature: settings.agentTemperature } : a,
-    ),
-  };
-  const models = resolveModels(config);
-  const seed = settings.seed ?? config.seed;
-  const dataDir = opts.dataDir ?? config.data?.dir;
-  const loadSplit =
-    opts.loadSplit ??
-    (async (b: string, split: 'train' | 'dev' | 'test') => {
-      const ds = await import('../datasets/index.js');
-      return ds.loadBenchmarkSplit(config, b, split, dataDir ? { dataDir } : {});
-    });
-  const pool = choosePool(await loadSplit(benchmark, 'train'), settings.poolSize, seed);
-  if (pool.length === 0) throw new Error(`${benchmark}: the train split is empty; nothing to optimize on`);
-  const hashes = artifactHashes(config, pool, models);
-  const scorer =
-    opts.scorer ??
-    (config.customBenchmarks?.[benchmark]
-      ? (await import('../tasks/index.js')).scorerForBenchmark(config, benchmark, system.task, {
-          client: opts.client,
-          seed,
-        })
-      : await defaultScorer(system.task));
-  const executeFn = opts.execute ?? (await defaultExecute(models.agent, scorer, opts.signal));
-
+  const { benchmark, system, models, seed, loadSplit, pool, hashes } = await searchInputs(config, opts);
   const strategy = await strategyFor(settings.strategy);
   const run = await openRun(
     { config, benchmark, hashes, models, strategy: strategy.name },
@@ -176,6 +141,17 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
       ...(opts.notify ? { notify: opts.notify } : {}),
     },
   );
+  // A grader that calls a model (a custom benchmark's `task: judge`) spends through the run's client too:
+  // its calls are counted, budgeted and reserved in the ledger like every other.
+  const scorer =
+    opts.scorer ??
+    (config.customBenchmarks?.[benchmark]
+      ? (await import('../tasks/index.js')).scorerForBenchmark(config, benchmark, system.task, {
+          client: run.client,
+          seed,
+        })
+      : await defaultScorer(system.task));
+  const executeFn = opts.execute ?? (await defaultExecute(models.agent, scorer, opts.signal));
   const { client, recorder } = run;
   await run.start();
   const ctx: SearchContext = {
@@ -263,6 +239,38 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
         }
       : null,
   };
+}
+
+/** What the search runs on: the system (seed prompts), models, seed, the pool and the run's hashes. */
+async function searchInputs(config: MaspoConfig, opts: OptimizeOptions) {
+  const settings = config.optimize;
+  const benchmark = opts.benchmark ?? config.benchmarks[0]!;
+  const { buildSystem } = await import('../config/index.js');
+  let system = buildSystem(config, benchmark);
+  if (settings.strategy === 'single-agent') {
+    const sa = await import('./baselines/single-agent.js');
+    await sa.loadSingleAgent();
+    system = sa.singleAgentSystem(config, benchmark);
+  }
+  system = {
+    ...system,
+    agents: system.agents.map((a) =>
+      a.temperature === undefined ? { ...a, temperature: settings.agentTemperature } : a,
+    ),
+  };
+  const models = resolveModels(config);
+  const seed = settings.seed ?? config.seed;
+  const dataDir = opts.dataDir ?? config.data?.dir;
+  const loadSplit =
+    opts.loadSplit ??
+    (async (b: string, split: 'train' | 'dev' | 'test') => {
+      const ds = await import('../datasets/index.js');
+      return ds.loadBenchmarkSplit(config, b, split, dataDir ? { dataDir } : {});
+    });
+  const pool = choosePool(await loadSplit(benchmark, 'train'), settings.poolSize, seed);
+  if (pool.length === 0) throw new Error(`${benchmark}: the train split is empty; nothing to optimize on`);
+  const hashes = artifactHashes(config, pool, models);
+  return { benchmark, system, models, seed, loadSplit, pool, hashes };
 }
 
 /**

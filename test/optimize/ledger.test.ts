@@ -1,11 +1,13 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
 import { BudgetExhaustedError } from '../../src/llm/budget.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import type { ChatRequest } from '../../src/llm/types.js';
 import { CountingClient } from '../../src/optimize/calls.js';
+import { optimize } from '../../src/optimize/index.js';
 import { readLedger, SpendLedger } from '../../src/optimize/ledger.js';
 import { zeroSpend } from '../../src/optimize/spend.js';
 import { chatCompletion, json, startLoopback } from '../support/loopback.js';
@@ -103,4 +105,34 @@ describe('spend ledger', () => {
     // Reopened: the file is the truth (the carry is not added twice).
     expect(SpendLedger.open(path, carried).previous.calls).toEqual(carried.calls);
   });
+
+  it("a model-graded benchmark's grading calls go through the run's ledger and budget too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'maspo-ledger-grader-'));
+    const rows = Array.from({ length: 30 }, (_, i) =>
+      JSON.stringify({
+        question: `Explain briefly why the sky of planet ${i} looks blue.`,
+        answer: 'Rayleigh scattering of sunlight',
+      }),
+    );
+    writeFileSync(join(dir, 'sky.jsonl'), `${rows.join('\n')}\n`);
+    const config = parseConfig(
+      {
+        benchmarks: [{ id: 'sky', file: 'sky.jsonl', task: 'judge', rubric: 'Names the physical cause.' }],
+        system: { topology: 'sequential' },
+        models: { agent: 'sim:sim-large', judge: 'sim:sim-small' },
+        llm: { cache: { mode: 'off', dir: '' } },
+        optimize: { rounds: 1, generations: 1, poolSize: 6, minibatch: 3, validation: { limit: 6 } },
+      },
+      'test',
+      'grader-ledger',
+      dir,
+    );
+    const llm = createLlmClient(config.llm);
+    const r = await optimize(config, { client: llm, runsDir: join(dir, 'runs'), out: join(dir, 'p.json') });
+    const ledger = readLedger(join(dir, 'runs', readdirSync(join(dir, 'runs'))[0]!, 'spend.jsonl'));
+    // Every judge call the LLM layer made (pairwise judgements and grading) was reserved in the ledger.
+    expect(r.artifact.validation?.n).toBe(6);
+    expect(ledger.calls.judge).toBe(llm.usage().byRole.judge.calls);
+    expect(ledger.calls.agent).toBe(llm.usage().byRole.agent.calls);
+  }, 60_000);
 });
