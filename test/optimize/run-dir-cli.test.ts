@@ -144,7 +144,8 @@ describe('the resume hint works as printed', () => {
         return false;
       }
     };
-    for (let i = 0; i < 3000 && !checkpointed(); i++) await new Promise((r) => setTimeout(r, 10));
+    for (const end = Date.now() + 60_000; Date.now() < end && !checkpointed(); )
+      await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     noStack(err);
@@ -172,7 +173,8 @@ describe('run dir integrity', () => {
       const p = ids.length > 0 ? join(runs, ids[0]!, 'state.json') : '';
       return p !== '' && existsSync(p) ? p : null;
     };
-    for (let i = 0; i < 3000 && !state(); i++) await new Promise((r) => setTimeout(r, 5));
+    for (const end = Date.now() + 60_000; Date.now() < end && !state(); )
+      await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGKILL');
     await exited;
     expect(JSON.parse(readFileSync(state()!, 'utf8')).search).toBeNull(); // killed before any step finished
