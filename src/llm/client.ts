@@ -1,4 +1,4 @@
-import { Meter, type UsageReport } from './budget.js';
+import { BudgetExhaustedError, Meter, type UsageReport } from './budget.js';
 import { cacheKey, describeRequest, ResponseCache } from './cache.js';
 import {
   apiKeyEnvFor,
@@ -33,6 +33,8 @@ export class MaspoLlmClient implements LlmClient {
   private readonly readyProviders = new Map<string, Provider>();
   /** True once any response came from the simulated model. */
   simulated = false;
+  /** complete() calls options.onSend right before each request it sends (the run ledger's hook). */
+  readonly reportsSends = true;
 
   constructor(
     settings: LlmSettingsInput | LlmSettings = {},
@@ -79,8 +81,16 @@ export class MaspoLlmClient implements LlmClient {
     const estimatedTokens = Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4);
     try {
       const reply = await scheduler.run(
-        ({ signal }) =>
-          provider.call(
+        async ({ signal, attempt }) => {
+          // The write-ahead hook: a budget reserves (durably) here, right before the request leaves.
+          options.onSend?.({
+            role: request.role,
+            model: request.model,
+            endpoint: ref.endpoint,
+            attempt,
+            local: ref.kind === 'sim',
+          });
+          return provider.call(
             {
               model: ref.model,
               messages: request.messages,
@@ -90,7 +100,8 @@ export class MaspoLlmClient implements LlmClient {
               sampleIndex: request.sampleIndex ?? 0,
             },
             signal,
-          ),
+          );
+        },
         {
           ...(options.signal ? { signal: options.signal } : {}),
           estimatedTokens,
@@ -108,7 +119,8 @@ export class MaspoLlmClient implements LlmClient {
         cached: false,
       } satisfies ChatResponse;
     } catch (err) {
-      this.meter.recordError(request.role, ref.model);
+      // A send refused by a budget (the onSend hook) was never sent: not a call, not an error.
+      if (!(err instanceof BudgetExhaustedError)) this.meter.recordError(request.role, ref.model);
       if (!(err instanceof Error)) throw err;
       const clean = redactSecrets(err.message);
       // Only touch messages that hold a secret: some errors (a DOMException abort reason) have read-only ones.
