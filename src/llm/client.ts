@@ -79,6 +79,7 @@ export class MaspoLlmClient implements LlmClient {
     const scheduler = this.scheduler(ref);
     const started = performance.now();
     const estimatedTokens = Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4);
+    const release = this.meter.reserve(request.role);
     try {
       const reply = await scheduler.run(
         async ({ signal, attempt }) => {
@@ -132,6 +133,8 @@ export class MaspoLlmClient implements LlmClient {
         }
       }
       throw err;
+    } finally {
+      release();
     }
   }
 
