@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # maspo action, last step: the job's verdict from `maspo eval`'s exit code (0 pass, 1 gate failed,
-# 2 unusable input, 130 interrupted). A skipped fork pull request is "not configured", never "regressed".
+# 2 unusable input, 70 internal error, 130 interrupted). A skipped fork pull request is "not configured", never "regressed".
 set -uo pipefail
 verdict() { echo "verdict=$1" >>"$GITHUB_OUTPUT"; }
 if [ "${SKIP:-}" = "true" ]; then
@@ -20,6 +20,11 @@ case "$code" in
     verdict regressed
     echo "::error title=maspo gate::a benchmark regressed against the baseline: see the job summary${SUMMARY:+ ($SUMMARY)} and the dashboard artefact"
     exit 1
+    ;;
+  70)
+    verdict internal-error
+    echo "::error title=maspo eval::internal error in maspo (exit 70): a bug in maspo, not a regression nor your input; see the eval step's log and re-run with MASPO_DEBUG=1 for the stack"
+    exit 70
     ;;
   130)
     verdict interrupted

@@ -40,7 +40,7 @@ export default class GateReporter extends RunRecordReporter {
     for (const line of formatVerdict(verdict)) this.write(line, !verdict.pass);
     for (const note of verdict.notes) this.write(`  note: ${note}`, false);
     for (const line of powerLines(verdict)) this.write(`  power: ${line}`, false);
-    if (!verdict.pass) raiseExitCode(1);
+    if (!verdict.pass) raiseExitCode(verdict.unusable ? 2 : 1);
   }
 
   private write(line: string, error: boolean): void {

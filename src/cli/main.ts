@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { UsageError } from '../errors.js';
-import { isAbort } from '../llm/errors.js';
+import { Command } from 'commander';
 import { registerBaseline } from './commands/baseline.js';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
@@ -11,6 +9,7 @@ import { registerGrade } from './commands/grade.js';
 import { registerOptimize } from './commands/optimize.js';
 import { registerRun } from './commands/run.js';
 import { registerSim } from './commands/sim.js';
+import { debugEnabled, exitFor } from './exit-codes.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -20,7 +19,10 @@ export function buildProgram(): Command {
   const program = new Command('maspo')
     .description('Joint prompt optimization (MASPO) for LLM multi-agent systems, gated in your test runner')
     .version(pkg.version, '-v, --version')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Set before the commands are registered: each inherits it when created, so a mistyped flag or a
+    // missing option of any command (and sub-command) throws a CommanderError instead of exiting 1.
+    .exitOverride();
   // Each command module registers itself and imports its heavy modules lazily, so `--help` stays fast.
   registerDemo(program);
   registerData(program);
@@ -34,26 +36,14 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Runs the CLI; the exit code follows the one table in ./exit-codes.ts (docs/cli.md). */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode === 0 ? 0 : 2;
-      return;
-    }
-    if (isAbort(err)) {
-      process.stderr.write(`maspo: ${(err as Error).message}\n`);
-      process.exitCode = 130;
-      return;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`maspo: ${err.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(`maspo: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    const { code, message } = exitFor(err, debugEnabled());
+    if (message) process.stderr.write(`${message}\n`);
+    process.exitCode = code;
   }
 }

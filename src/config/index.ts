@@ -1,15 +1,18 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { customSource, familyOf, resolveInlineBenchmark } from '../datasets/custom.js';
 import type { BenchmarkId, TaskType } from '../datasets/types.js';
 import { findLiteralSecrets } from '../llm/config.js';
-import { parseModelRef } from '../llm/model-ref.js';
+import { modelRefProblem, simModelNames } from '../llm/preflight.js';
 import { validatePrompts, validateSystem } from '../mas/schema.js';
 import { buildTopology } from '../mas/topologies.js';
 import type { System } from '../mas/types.js';
+import { closestName } from '../util/suggest.js';
+import { countNodes, MAX_CONFIG_BYTES, MAX_CONFIG_NODES } from './bounds.js';
 import { type ConfigIssue, InvalidConfigError } from './errors.js';
+import { knownKeysAt } from './known-keys.js';
 import { importConfigModule } from './load-module.js';
 import { type MaspoConfig, type MaspoConfigInput, maspoConfigSchema } from './schema.js';
 import { lineOfPath } from './yaml-lines.js';
@@ -57,10 +60,18 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
   return flat.map((i) => {
     const path = fmtPath(i.path);
     if (i.code === 'unrecognized_keys') {
+      const known = knownKeysAt(maspoConfigSchema, i.path);
+      const near = i.keys.map((k) => closestName(k, known));
+      const fix =
+        i.keys.length === 1
+          ? near[0]
+            ? `did you mean "${near[0]}"? (or remove it)`
+            : 'remove it or check the spelling'
+          : `${i.keys.map((k, j) => (near[j] ? `"${k}" → did you mean "${near[j]}"?` : `"${k}" → remove it or check the spelling`)).join('; ')}`;
       return {
         path,
         at: path ? `${path}.${i.keys[0]}` : String(i.keys[0]),
-        message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}. Fix: remove ${i.keys.length > 1 ? 'them' : 'it'} or check the spelling`,
+        message: `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}. Fix: ${fix}`,
       };
     }
     if (i.code === 'invalid_type' && i.message.includes('received undefined')) {
@@ -117,8 +128,10 @@ export function parseConfig(
       { path: '', message: 'the config must be a mapping with at least `system`, `models` and `benchmark`' },
     ]);
   }
+  // Model references are checked on the raw object, so their problems are listed with the fields' ones.
+  const refIssues = modelRefIssues(raw as Record<string, unknown>);
   const parsed = maspoConfigSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new InvalidConfigError(where, zodIssues(parsed.error));
+  if (!parsed.success) throw new InvalidConfigError(where, [...zodIssues(parsed.error), ...refIssues]);
   const c = parsed.data;
   const issues: ConfigIssue[] = [];
 
@@ -158,14 +171,7 @@ export function parseConfig(
     optimizer: c.models.optimizer ?? c.models.agent,
     judge: c.models.judge ?? c.models.optimizer ?? c.models.agent,
   };
-  for (const [k, ref] of Object.entries(models)) {
-    if (k !== 'agent' && c.models[k as 'optimizer' | 'judge'] === undefined) continue; // defaulted: reported once
-    try {
-      parseModelRef(ref);
-    } catch (err) {
-      issues.push({ path: `models.${k}`, message: (err as Error).message });
-    }
-  }
+  issues.push(...refIssues);
   const s = c.system;
   const custom = s.topology === 'custom';
   if (custom) {
@@ -209,17 +215,6 @@ export function parseConfig(
       issues.push({ path: `system.${k}`, message: `\`${k}\` applies to topology ${t} only. Fix: remove it` });
     }
   }
-  if (s.agents) {
-    s.agents.forEach((a, i) => {
-      if (a.model) {
-        try {
-          parseModelRef(a.model);
-        } catch (err) {
-          issues.push({ path: `system.agents[${i}].model`, message: (err as Error).message });
-        }
-      }
-    });
-  }
   if (s.topology !== 'custom' && s.prompts && benchmarks.length > 0) {
     // Built-in topologies are valid by construction; only their prompt overrides can be wrong.
     const probe = buildTopology(s.topology, taskOf(benchmarks[0]!), 'probe', {
@@ -253,6 +248,33 @@ export function parseConfig(
   }
   if (issues.length > 0) throw new InvalidConfigError(where, issues);
   return config;
+}
+
+/**
+ * Problems of the model references a raw config writes (`models.*`, `system.agents[i].model`): the
+ * grammar, and `sim:` models the simulated world does not define. Values of the wrong type are left to
+ * the schema's own message.
+ */
+function modelRefIssues(raw: Record<string, unknown>): ConfigIssue[] {
+  const obj = (v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const refs: Array<{ path: string; ref: string }> = [];
+  for (const [k, v] of Object.entries(obj(raw.models) ?? {}))
+    if (typeof v === 'string' && v) refs.push({ path: `models.${k}`, ref: v });
+  const agents = obj(raw.system)?.agents;
+  if (Array.isArray(agents)) {
+    agents.forEach((a, i) => {
+      const m = obj(a)?.model;
+      if (typeof m === 'string' && m) refs.push({ path: `system.agents[${i}].model`, ref: m });
+    });
+  }
+  const worldPath = obj(obj(raw.llm)?.sim)?.worldPath;
+  let names: string[] | undefined;
+  const simModels = () => (names ??= simModelNames(typeof worldPath === 'string' ? worldPath : undefined));
+  return refs.flatMap(({ path, ref }) => {
+    const problem = modelRefProblem(ref, simModels);
+    return problem ? [{ path, message: problem }] : [];
+  });
 }
 
 function systemFor(config: MaspoConfig, task: TaskType, benchmark: string): System {
@@ -345,8 +367,18 @@ export async function loadConfig(file: string): Promise<MaspoConfig> {
   } else {
     let text: string;
     try {
+      const { size } = await stat(path);
+      if (size > MAX_CONFIG_BYTES) {
+        throw new InvalidConfigError(file, [
+          {
+            path: '',
+            message: `the file is ${(size / 1024 / 1024).toFixed(1)} MB, more than a config may be (${MAX_CONFIG_BYTES / 1024 / 1024} MB). Fix: check that --config names the config, not a data file`,
+          },
+        ]);
+      }
       text = await readFile(path, 'utf8');
     } catch (err) {
+      if (err instanceof InvalidConfigError) throw err;
       const e = err as NodeJS.ErrnoException;
       throw new InvalidConfigError(file, [
         {
@@ -361,8 +393,19 @@ export async function loadConfig(file: string): Promise<MaspoConfig> {
     } catch (err) {
       const e = err as yaml.YAMLException;
       const line = e.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
-      throw new InvalidConfigError(file, [{ path: '', message: `not valid YAML${line}: ${e.reason}` }]);
+      throw new InvalidConfigError(file, [
+        { path: '', message: `not valid YAML${line}: ${e.reason ?? (err as Error).message}` },
+      ]);
     }
+  }
+  // Before anything walks the value: an alias bomb stops here, not in validation or printing.
+  if (countNodes(raw) > MAX_CONFIG_NODES) {
+    throw new InvalidConfigError(file, [
+      {
+        path: '',
+        message: `the config expands to more than ${MAX_CONFIG_NODES.toLocaleString('en-US')} values (YAML anchors and aliases reused many times?). Fix: write the config without nested alias reuse`,
+      },
+    ]);
   }
   let config: MaspoConfig;
   try {

@@ -1,4 +1,3 @@
-import { distance as editDistance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { CUSTOM_TASKS, type CustomBenchmark, inlineBenchmarkSchema } from '../datasets/custom.js';
 import { BENCHMARK_IDS } from '../datasets/types.js';
@@ -6,18 +5,13 @@ import { llmSettingsSchema } from '../llm/config.js';
 import { agentSchema, edgeSchema } from '../mas/schema.js';
 import { TOPOLOGIES } from '../mas/topologies.js';
 import { optimizeSettingsSchema } from '../optimize/config.js';
+import { closestName } from '../util/suggest.js';
 
 /** The message for a value outside a fixed list: the value, the closest name when near, the list. */
 export function oneOfMessage(what: string, input: unknown, names: readonly string[]): string {
   if (input === undefined) return `is required. Fix: add it, one of: ${names.join(', ')}`;
   const shown = typeof input === 'string' ? `"${input}"` : JSON.stringify(input);
-  const near =
-    typeof input === 'string'
-      ? names
-          .map((n) => ({ n, d: editDistance(input.toLowerCase(), n) }))
-          .filter((x) => x.d <= Math.max(2, Math.floor(x.n.length / 3)))
-          .sort((x, y) => x.d - y.d)[0]?.n
-      : undefined;
+  const near = typeof input === 'string' ? closestName(input, names) : undefined;
   return `${shown} is not a known ${what}. Fix: ${near ? `did you mean "${near}"? ` : ''}use one of: ${names.join(', ')}`;
 }
 

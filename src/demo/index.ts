@@ -2,9 +2,9 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
+import { preflightConfig } from '../config/preflight.js';
 import { resolveDataDir } from '../datasets/index.js';
 import { UsageError } from '../errors.js';
-import { formatVerdict } from '../harness/gate.js';
 import { runEval } from '../harness/run.js';
 import { createLlmClient } from '../llm/client.js';
 import { optimize } from '../optimize/index.js';
@@ -67,6 +67,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
   log(`  config ${show(configFile)}, output ${show(out)}`);
 
   const config = await loadConfig(configFile);
+  preflightConfig(config);
   const client = createLlmClient(config.llm);
   const promptsFile = resolve(out, 'maspo.prompts.json');
   log('');
@@ -99,7 +100,10 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
     history: resolve(out, 'history.jsonl'),
     latest: resolve(out, 'results.json'),
     noOptimize: true,
+    // The shipped suites only: the package also ships examples (examples/own-benchmark) with their own config.
+    include: ['benchmarks/*.eval.ts'],
     ...(o.limit ? { limit: o.limit } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
     log,
   });
   if (outcome.run) {
@@ -113,9 +117,11 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
     }
   }
   log('');
-  log(`[3/3] gate against ${show(baseline)}`);
-  if (outcome.run?.gate) for (const line of formatVerdict(outcome.run.gate)) log(`      ${line}`);
-  else log(`      ${outcome.message}`);
+  const status =
+    outcome.exitCode === 0 ? 'PASS' : outcome.exitCode === 1 ? 'FAIL (regression)' : 'UNUSABLE INPUT';
+  // The gate reporter printed the verdict (with its power lines) once, under step 2.
+  log(`[3/3] gate against ${show(baseline)}: ${status}`);
+  if (!outcome.run?.gate) log(`      ${outcome.message}`);
   log('');
   log(
     `done in ${elapsed()} — simulated model: these numbers show the pipeline works, not how a real LLM performs`,
@@ -124,9 +130,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoOutcome> {
   log(`  dashboard  ${outcome.dashboardFile ? show(outcome.dashboardFile) : '(not written)'}`);
   log(`  results    ${show(outcome.latestFile)}`);
   log(`  prompts    ${show(promptsFile)}`);
-  log(
-    `  verdict    ${outcome.exitCode === 0 ? 'PASS' : outcome.exitCode === 1 ? 'FAIL (regression)' : 'UNUSABLE INPUT'}: ${outcome.message}`,
-  );
+  log(`  verdict    ${status}`);
   return {
     exitCode: outcome.exitCode,
     out,

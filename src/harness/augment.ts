@@ -8,6 +8,8 @@ declare module '@vitest/runner' {
     maspo?: ItemResultRecord;
     /** On a suite of a sharded run: which of its items this shard ran. */
     maspoShard?: SuiteShardInfo;
+    /** On an item's test: the error that makes the whole run unusable (an unreachable endpoint). */
+    maspoFatal?: string;
   }
 }
 declare module 'vitest' {

@@ -47,7 +47,7 @@ export const runCommit = (r: Pick<RunRecord, 'git' | 'runId'>) => r.git?.sha?.sl
 /** A run's date, YYYY-MM-DD (UTC). */
 export const runDate = (r: Pick<RunRecord, 'createdAt'>) => r.createdAt.slice(0, 10);
 const verdictOf = (r: Pick<RunRecord, 'gate'>): keyof typeof VERDICT_COLORS =>
-  r.gate ? (r.gate.pass ? 'pass' : 'fail') : 'none';
+  r.gate ? (r.gate.unusable ? 'none' : r.gate.pass ? 'pass' : 'fail') : 'none';
 const VERDICT_TEXT = { pass: 'gate passed', fail: 'gate failed', none: 'no gate verdict' } as const;
 
 interface Series {
@@ -322,7 +322,7 @@ export function renderDashboard(data: DashboardData, css: string = readDashboard
     )
     .join('');
   const verdict = gate
-    ? `<p class="verdict ${gate.pass ? 'pass' : 'fail'}" id="verdict">${gate.pass ? 'Gate passed' : 'Gate failed'}</p>` +
+    ? `<p class="verdict ${gate.pass ? 'pass' : 'fail'}" id="verdict">${gate.unusable ? 'Gate not evaluated: a model endpoint could not be reached' : gate.pass ? 'Gate passed' : 'Gate failed'}</p>` +
       (gate.failures.length
         ? `<ul class="failures">${gate.failures.map((f) => `<li>${esc(formatFailure(f))}</li>`).join('')}</ul>`
         : '') +

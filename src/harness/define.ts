@@ -6,6 +6,7 @@ import type { BenchmarkId, Item, Split } from '../datasets/types.js';
 import { BudgetExhaustedError } from '../llm/budget.js';
 import type { MaspoLlmClient } from '../llm/client.js';
 import type { LlmSettingsInput } from '../llm/config.js';
+import { isFatalLlmError } from '../llm/errors.js';
 import type { PromptMap, System } from '../mas/types.js';
 import type { Scorer } from '../tasks/types.js';
 import { hashValue, stableStringify } from '../util/hash.js';
@@ -193,6 +194,9 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * with `correct: false` in its meta (the gate reporter judges accuracy on the aggregate); an item that
  * could not be judged (provider failure, timeout, sandbox failure) fails its test with the error.
  */
+/** The first unreachable-endpoint error in this worker; later items are skipped. */
+let fatal: Error | undefined;
+
 export function defineBenchmark(opts: BenchmarkSuiteOptions): void {
   const name = opts.name ?? `${opts.benchmark} · ${opts.split ?? 'test'}`;
   describe(name, async () => {
@@ -213,7 +217,9 @@ export function defineBenchmark(opts: BenchmarkSuiteOptions): void {
     const model = config.models.agent;
     const simulated = model.startsWith('sim:') || system.agents.some((a) => a.model?.startsWith('sim:'));
     for (const item of ctx.items) {
-      test.concurrent(item.id, { timeout: opts.timeoutMs ?? 300_000 }, async ({ task, signal }) => {
+      test.concurrent(item.id, { timeout: opts.timeoutMs ?? 300_000 }, async ({ task, signal, skip }) => {
+        // After an unreachable endpoint, the other items are not tried: every one would fail the same way.
+        if (fatal) skip(`not run: ${fatal.message}`);
         const base: ItemResultRecord = {
           v: ITEM_RECORD_VERSION,
           benchmark: opts.benchmark,
@@ -248,6 +254,11 @@ export function defineBenchmark(opts: BenchmarkSuiteOptions): void {
           });
         } catch (err) {
           task.meta.maspo = { ...base, error: message(err) };
+          // An unreachable endpoint is no item's error: maspo eval stops with it (exit 2).
+          if (isFatalLlmError(err)) {
+            fatal ??= err as Error;
+            task.meta.maspoFatal = (err as Error).message;
+          }
           throw err;
         }
         const r = await scoreTrace(system, item, trace, ctx.scorer, signal).catch((err: unknown): never => {

@@ -56,6 +56,8 @@ export function evaluateGate(
     misalignmentTolerance: options.misalignmentTolerance ?? DEFAULT_GATE.misalignmentTolerance,
     maxErrorRate: options.maxErrorRate ?? DEFAULT_GATE.maxErrorRate,
   };
+  if (run.unusable)
+    return { pass: false, unusable: run.unusable, failures: [], notes: [], comparisons: [], options: o };
   const failures: GateFailure[] = [];
   const notes: string[] = [];
   const comparisons: BenchmarkComparison[] = [];
@@ -308,6 +310,8 @@ export function powerLines(v: GateVerdict): string[] {
 }
 
 export function formatVerdict(v: GateVerdict): string[] {
+  if (v.unusable)
+    return ['maspo gate: NOT EVALUATED (the run stopped: a model endpoint could not be reached)'];
   if (v.pass)
     return [
       `maspo gate: PASS (${v.comparisons.length} benchmark(s); family-wise α=${v.options.alpha}, Holm over ${v.tests ?? 0} paired test(s))`,

@@ -123,7 +123,13 @@ export function renderMarkdown(
   opts: MarkdownOptions = {},
 ): string {
   const lines: string[] = [STICKY_MARKER];
-  const status = verdict ? (verdict.pass ? '✅ gate passed' : '❌ gate failed') : 'no gate';
+  const status = verdict
+    ? verdict.unusable
+      ? '⚠️ gate not evaluated: a model endpoint could not be reached'
+      : verdict.pass
+        ? '✅ gate passed'
+        : '❌ gate failed'
+    : 'no gate';
   lines.push(`## ${opts.title ?? 'maspo eval'} — ${status}`, '');
   if (run.simulated) {
     lines.push(

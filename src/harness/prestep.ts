@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { MaspoConfig } from '../config/index.js';
+import { validatePrompts } from '../mas/schema.js';
 import type { PromptArtifact } from '../optimize/artifact.js';
+import { defaultArtifactPath, workingArtifactPath } from '../optimize/artifact-path.js';
 import { HarnessInputError } from './baseline.js';
 import { promptsInfoFromArtifact } from './runinfo.js';
 import type { HarnessProvided, PromptsInfo } from './types.js';
@@ -22,6 +24,15 @@ export interface PrestepOptions {
   seedPrompts?: boolean;
   /** Optimization run directories (default `.maspo/runs`). */
   runsDir?: string;
+  /**
+   * Re-optimize a stale existing artifact in place. Without it, the re-optimized prompts go to
+   * `.maspo/prompts/<config name>.prompts.json` under `root` and the existing file is left unchanged.
+   */
+  updatePrompts?: boolean;
+  /** Project root for `.maspo/prompts/` (default the working directory). */
+  root?: string;
+  /** Stops an optimization the pre-step started (Ctrl-C). */
+  signal?: AbortSignal;
   onProgress?: (line: string) => void;
 }
 
@@ -48,8 +59,8 @@ export async function artifactStaleness(
   config: MaspoConfig,
   artifact: PromptArtifact,
 ): Promise<{ stale: boolean; reasons: string[] }> {
-  const { isStale } = await import('../optimize/artifact.js');
-  if (!config.benchmarks.includes(artifact.benchmark)) {
+  const { isStale, artifactAppliesTo } = await import('../optimize/artifact.js');
+  if (!config.benchmarks.some((b) => artifactAppliesTo(artifact, b))) {
     return {
       stale: true,
       reasons: [`it was optimized for ${artifact.benchmark}, which this config does not list`],
@@ -86,6 +97,9 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
   const configPath = resolve(opts.configPath);
   const { loadConfig, buildSystem } = await import('../config/index.js');
   const config = await loadConfig(configPath);
+  // Before any model call (the suites' or the optimization's): models resolve, API keys are set.
+  const { preflightConfig } = await import('../config/preflight.js');
+  preflightConfig(config);
   const base = { configPath, ...(config.data?.dir ? { dataDir: config.data.dir } : {}) };
   if (opts.seedPrompts) {
     log("maspo: using the config's own prompts (--seed-prompts); no optimization");
@@ -98,30 +112,40 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
   }
   const promptsPath = resolve(opts.promptsPath ?? defaultPromptsPath(opts.configPath));
   const runsDir = resolve(opts.runsDir ?? '.maspo/runs');
-  const { readArtifact } = await import('../optimize/artifact.js');
-  let reasons: string[];
-  if (existsSync(promptsPath)) {
+  const { readArtifact, ArtifactError } = await import('../optimize/artifact.js');
+  /** The artifact at `path` when it is fresh (and its prompts valid), else why it is stale. */
+  const freshArtifact = async (path: string): Promise<PromptArtifact | string[]> => {
     let artifact: PromptArtifact;
     try {
-      artifact = readArtifact(promptsPath);
+      artifact = readArtifact(path);
     } catch (err) {
-      throw new HarnessInputError((err as Error).message);
+      if (err instanceof ArtifactError) throw new HarnessInputError(err.message);
+      throw err;
     }
     const s = await artifactStaleness(config, artifact);
-    if (!s.stale) {
+    if (s.stale) return s.reasons;
+    checkArtifactPrompts(path, artifact, buildSystem(config, artifact.benchmark));
+    return artifact;
+  };
+  const reuse = (path: string, artifact: PromptArtifact): PrestepResult => ({
+    ...base,
+    prompts: promptsInfoFromArtifact(artifact, {
+      path: relative(process.cwd(), path),
+      source: 'artifact',
+      runsDir,
+    }),
+    action: 'reused',
+    staleReasons: [],
+  });
+  let reasons: string[];
+  const committed = existsSync(promptsPath);
+  if (committed) {
+    const fresh = await freshArtifact(promptsPath);
+    if (!Array.isArray(fresh)) {
       log(`maspo: reusing ${promptsPath} (hashes match the config, data and models)`);
-      return {
-        ...base,
-        prompts: promptsInfoFromArtifact(artifact, {
-          path: relative(process.cwd(), promptsPath),
-          source: 'artifact',
-          runsDir,
-        }),
-        action: 'reused',
-        staleReasons: [],
-      };
+      return reuse(promptsPath, fresh);
     }
-    reasons = s.reasons;
+    reasons = fresh;
   } else {
     reasons = ['the file does not exist'];
   }
@@ -136,7 +160,30 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
         '(with model access, or with a response cache that holds the calls), commit the new file, and run again.',
     );
   }
-  log(`maspo: ${promptsPath} is stale (${reasons.join('; ')}); optimizing first`);
+  // The stale-artifact rule: an existing (committed) artifact is never rewritten in place unless asked
+  // (`updatePrompts`); the re-optimized prompts go to a working copy under .maspo/prompts/, reused while fresh.
+  let out = promptsPath;
+  if (committed && !opts.updatePrompts) {
+    out = workingArtifactPath(opts.root ?? process.cwd(), config.name);
+    if (existsSync(out)) {
+      const fresh = await freshArtifact(out).catch(() => undefined);
+      if (fresh && !Array.isArray(fresh)) {
+        log(
+          `maspo: ${promptsPath} is stale (${reasons.join('; ')}); using the prompts re-optimized earlier in ${out} (the committed file is unchanged; --update-prompts writes them there)`,
+        );
+        return reuse(out, fresh);
+      }
+    }
+    log(
+      `maspo: ${promptsPath} is stale (${reasons.join('; ')}); re-optimizing into ${out} — the committed file is left unchanged (--update-prompts overwrites it)`,
+    );
+  } else if (committed) {
+    log(
+      `maspo: ${promptsPath} is stale (${reasons.join('; ')}); re-optimizing and overwriting it (--update-prompts)`,
+    );
+  } else {
+    log(`maspo: ${promptsPath} does not exist; optimizing first`);
+  }
   const { optimize } = await import('../optimize/index.js');
   const { createLlmClient } = await import('../llm/client.js');
   const client = createLlmClient({
@@ -149,19 +196,20 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
   let lastLine = '';
   const result = await optimize(config, {
     client,
-    out: promptsPath,
+    out,
     runsDir,
+    ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (p) => {
       const line = `maspo optimize: step ${p.step}/${p.steps} · agent ${p.agent} · round ${p.round} gen ${p.generation} · best J ${p.bestJ.toFixed(3)} · ${p.calls} calls`;
       if (line !== lastLine) log(line);
       lastLine = line;
     },
   });
-  log(`maspo: wrote ${result.artifactPath ?? promptsPath}`);
+  log(`maspo: wrote ${result.artifactPath ?? out}`);
   return {
     ...base,
     prompts: promptsInfoFromArtifact(result.artifact, {
-      path: relative(process.cwd(), promptsPath),
+      path: relative(process.cwd(), out),
       source: 'optimized',
       runsDir,
     }),
@@ -170,7 +218,20 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
   };
 }
 
-/** Where a config's prompt artifact lives unless `--prompts` says otherwise: beside the config. */
-export function defaultPromptsPath(configPath: string): string {
-  return join(dirname(resolve(configPath)), 'maspo.prompts.json');
+/**
+ * An artifact's prompts are checked like a config's before they are used: each names an agent of the
+ * system and has its placeholders (`{{question}}`; `{{context}}` for an agent with upstream agents).
+ */
+export function checkArtifactPrompts(
+  file: string,
+  artifact: PromptArtifact,
+  system: Parameters<typeof validatePrompts>[0],
+): void {
+  const issues = validatePrompts(system, artifact.prompts, 'prompts');
+  if (issues.length === 0) return;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  throw new HarnessInputError(`${file}: field "${issues[0]!.path}": ${issues[0]!.message}${more}`);
 }
+
+/** Where a config's prompt artifact lives unless `--prompts` says otherwise (the one rule `optimize` uses too). */
+export const defaultPromptsPath = defaultArtifactPath;

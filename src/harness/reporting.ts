@@ -78,9 +78,18 @@ export function runRecordFor(modules: ReadonlyArray<TestModule>, vitest?: Vitest
   const prompts = providedPrompts(vitest);
   const git = gitInfo();
   const run = buildRunRecord(records, { ...(prompts ? { prompts } : {}), ...(git ? { git } : {}) });
+  const unusable = fatalError(modules);
+  if (unusable) run.unusable = unusable;
   state.runs.set(modules, run);
   state.last = run;
   return run;
+}
+
+/** The error that stopped the run as a whole (an unreachable endpoint), if an item's test recorded one. */
+function fatalError(modules: ReadonlyArray<TestModule>): string | undefined {
+  for (const m of modules)
+    for (const t of m.children.allTests()) if (t.meta().maspoFatal) return t.meta().maspoFatal;
+  return undefined;
 }
 
 /** Raises the process exit code (never lowers it: Vitest may already have set 1 for failed tests). */

@@ -7,6 +7,7 @@ import { hashValue } from '../util/hash.js';
 import { buildRunRecord } from './aggregate.js';
 import { HarnessInputError } from './baseline.js';
 import { confirmStage } from './confirm-run.js';
+import { EvalProgressReporter } from './eval-reporter.js';
 import { formatVerdict, type GateOptions } from './gate.js';
 import { maspoReporters } from './plugin.js';
 import { resolvePrompts } from './prestep.js';
@@ -31,6 +32,8 @@ export interface EvalOptions extends GateOptions {
   history?: string;
   latest?: string;
   noOptimize?: boolean;
+  /** Re-optimize a stale `--prompts` file in place (default: into `.maspo/prompts/`, the file unchanged). */
+  updatePrompts?: boolean;
   seedPrompts?: boolean;
   limit?: number;
   /**
@@ -41,14 +44,21 @@ export interface EvalOptions extends GateOptions {
   confirm?: number;
   /** Allow re-sampling the baseline's prompts, which confirmation needs (`--confirm-baseline`). */
   confirmBaseline?: boolean;
+  /**
+   * Ctrl-C: stops an optimization the pre-step started; during the suites, prints the signal's reason
+   * (Vitest then ends the process with exit code 130, before any reporter wrote anything).
+   */
+  signal?: AbortSignal;
   /** Vitest file/name filters. */
   filters?: string[];
   /** Test-file globs (default every `*.eval.ts` under the working directory). */
   include?: string[];
   /** Project root (default the working directory). */
   root?: string;
-  /** Extra Vitest reporters (default `['default']`). */
-  vitestReporters?: string[];
+  /** Vitest's own reporters (default: {@link EvalProgressReporter}; `['default']` with `verbose`). */
+  vitestReporters?: Array<string | Reporter>;
+  /** Vitest's default reporter: a line per item and the slow-test list (`--verbose`). */
+  verbose?: boolean;
   /** Run one shard of the items (needs `shardDir`); never optimizes, never gates. */
   shard?: ShardSpec;
   /** Where a shard writes its results file. */
@@ -170,6 +180,9 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       ...(o.noOptimize || o.shard ? { noOptimize: true } : {}),
       ...(o.seedPrompts ? { seedPrompts: true } : {}),
       runsDir: resolve(root, '.maspo/runs'),
+      root,
+      ...(o.updatePrompts ? { updatePrompts: true } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
       onProgress: log,
     });
   } catch (err) {
@@ -195,10 +208,13 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
 
   const collectErrors: string[] = [];
   let unhandled = 0;
+  /** An error that makes the whole run unusable (an unreachable endpoint), from the items' tests. */
+  let fatal: string | undefined;
   const watcher: Reporter = {
     onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>) {
       unhandled = errors.length;
       for (const m of modules) {
+        for (const t of m.children.allTests()) fatal ??= t.meta().maspoFatal;
         for (const e of m.errors()) collectErrors.push(`${relative(root, m.moduleId)}: ${e.message}`);
       }
     },
@@ -236,12 +252,21 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
     maspoVersion: await maspoVersion(),
   };
   const reporters = [
-    ...(o.vitestReporters ?? ['default']),
+    ...(o.vitestReporters ?? (o.verbose ? ['default'] : [new EvalProgressReporter(root, log)])),
     ...(o.shard ? [shardWriter] : gateReporters()),
     watcher,
   ];
   const { startVitest } = await import('vitest/node');
   const before = process.exitCode;
+  // Vitest ends the process on SIGINT itself (after its own cleanup, before the reporters run); the
+  // reason (the CLI's message) is printed first, since the signal's listeners run before Vitest's.
+  if (o.signal?.aborted) throw o.signal.reason;
+  const onInterrupt = () => {
+    const reason = o.signal?.reason as { message?: string } | undefined;
+    log(`maspo: ${reason?.message ?? 'interrupted'}`);
+    process.exitCode = 130;
+  };
+  o.signal?.addEventListener('abort', onInterrupt, { once: true });
   await startVitest(
     'test',
     o.filters ?? [],
@@ -272,8 +297,12 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
       },
     },
   );
+  o.signal?.removeEventListener('abort', onInterrupt);
+  if (o.signal?.aborted) throw o.signal.reason;
   const vitestCode = process.exitCode;
   process.exitCode = before;
+  // Not a regression: the models could not be reached, so there is nothing to gate.
+  if (fatal) return { exitCode: 2, message: fatal, ...written(state.last as RunRecord | undefined) };
   if (collectErrors.length > 0) {
     const run = state.last as RunRecord | undefined;
     return {

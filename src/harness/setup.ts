@@ -7,7 +7,8 @@ import type { HarnessProvided } from './types.js';
 /**
  * Vitest global setup of the benchmark project: the optimization pre-step. Runs once, in the main process,
  * before any suite. Reads its inputs from the provided context (`maspo eval` fills it) or the environment:
- * MASPO_CONFIG, MASPO_PROMPTS, MASPO_NO_OPTIMIZE=1, MASPO_SEED_PROMPTS=1, MASPO_EVAL_LIMIT.
+ * MASPO_CONFIG, MASPO_PROMPTS, MASPO_NO_OPTIMIZE=1, MASPO_UPDATE_PROMPTS=1, MASPO_SEED_PROMPTS=1,
+ * MASPO_EVAL_LIMIT.
  * Hands the resolved prompts to the test workers with `provide('maspo', …)`.
  */
 export default async function setup(project: TestProject): Promise<void> {
@@ -31,6 +32,7 @@ export default async function setup(project: TestProject): Promise<void> {
     configPath,
     ...(env.MASPO_PROMPTS ? { promptsPath: env.MASPO_PROMPTS } : {}),
     noOptimize: env.MASPO_NO_OPTIMIZE === '1',
+    updatePrompts: env.MASPO_UPDATE_PROMPTS === '1',
     seedPrompts: env.MASPO_SEED_PROMPTS === '1',
     onProgress: (line) => process.stderr.write(`${line}\n`),
   });

@@ -199,6 +199,8 @@ export interface BenchmarkPower {
 
 export interface GateVerdict {
   pass: boolean;
+  /** Set when the run could not be judged at all (an endpoint could not be reached): exit 2, not a regression. */
+  unusable?: string;
   failures: GateFailure[];
   /** Non-failing observations (no baseline for a benchmark, improvements, unpaired items…). */
   notes: string[];
@@ -243,6 +245,8 @@ export interface RunRecord {
   prompts?: PromptsInfo;
   benchmarks: BenchmarkSummary[];
   items: Record<string, ItemOutcome[]>;
+  /** Why the run says nothing about the prompts (an unreachable endpoint stopped it); the gate is not evaluated. */
+  unusable?: string;
   gate?: GateVerdict;
 }
 

@@ -77,14 +77,36 @@ export class Meter {
     this.prices = { ...DEFAULT_PRICES, ...prices };
   }
 
+  /** Calls dispatched and not yet recorded, per budget scope: a call budget counts them as spent. */
+  private readonly reserved: Record<BudgetScope, number> = { total: 0, agent: 0, optimizer: 0, judge: 0 };
+
+  /**
+   * Reserves one call of this role, or throws BudgetExhaustedError when it would go over a budget. Calls in
+   * flight count against call budgets (concurrent dispatches cannot overshoot them); token and cost budgets
+   * are checked against completed calls, as a call's tokens are unknown until it returns. Call the returned
+   * release once the call was recorded (or never happened).
+   */
+  reserve(role: CallRole): () => void {
+    this.check(role);
+    this.reserved.total++;
+    this.reserved[role]++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.reserved.total--;
+      this.reserved[role]--;
+    };
+  }
+
   /** Throws BudgetExhaustedError when one more call of this role would go over a budget. */
   check(role: CallRole): void {
     for (const scope of ['total', role] as const) {
       const limit = this.budgets[scope];
       if (!limit) continue;
       const spent = scope === 'total' ? this.total : this.byRole[scope];
-      if (limit.calls !== undefined && spent.calls + 1 > limit.calls) {
-        throw new BudgetExhaustedError(scope, 'calls', limit.calls, spent.calls);
+      if (limit.calls !== undefined && spent.calls + this.reserved[scope] + 1 > limit.calls) {
+        throw new BudgetExhaustedError(scope, 'calls', limit.calls, spent.calls + this.reserved[scope]);
       }
       const tokens = spent.inputTokens + spent.outputTokens;
       if (limit.tokens !== undefined && tokens >= limit.tokens) {

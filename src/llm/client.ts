@@ -1,6 +1,12 @@
-import { Meter, type UsageReport } from './budget.js';
+import { BudgetExhaustedError, Meter, type UsageReport } from './budget.js';
 import { cacheKey, describeRequest, ResponseCache } from './cache.js';
-import { DEFAULT_LIMITS, type LlmSettings, type LlmSettingsInput, parseLlmSettings } from './config.js';
+import {
+  apiKeyEnvFor,
+  DEFAULT_LIMITS,
+  type LlmSettings,
+  type LlmSettingsInput,
+  parseLlmSettings,
+} from './config.js';
 import { ConfigError, LlmError } from './errors.js';
 import { createGeminiProvider } from './gemini.js';
 import { type ModelRef, parseModelRef } from './model-ref.js';
@@ -16,8 +22,6 @@ export interface CreateLlmClientOptions {
   events?: SchedulerEvents;
 }
 
-const DEFAULT_KEY_ENV: Record<string, string> = { openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' };
-
 /** The LLM layer as one client: routes by model reference; caches, budgets, schedules and meters every call. */
 export class MaspoLlmClient implements LlmClient {
   readonly settings: LlmSettings;
@@ -29,6 +33,8 @@ export class MaspoLlmClient implements LlmClient {
   private readonly readyProviders = new Map<string, Provider>();
   /** True once any response came from the simulated model. */
   simulated = false;
+  /** complete() calls options.onSend right before each request it sends (the run ledger's hook). */
+  readonly reportsSends = true;
 
   constructor(
     settings: LlmSettingsInput | LlmSettings = {},
@@ -73,10 +79,19 @@ export class MaspoLlmClient implements LlmClient {
     const scheduler = this.scheduler(ref);
     const started = performance.now();
     const estimatedTokens = Math.ceil(request.messages.reduce((n, m) => n + m.content.length, 0) / 4);
+    const release = this.meter.reserve(request.role);
     try {
       const reply = await scheduler.run(
-        ({ signal }) =>
-          provider.call(
+        async ({ signal, attempt }) => {
+          // The write-ahead hook: a budget reserves (durably) here, right before the request leaves.
+          options.onSend?.({
+            role: request.role,
+            model: request.model,
+            endpoint: ref.endpoint,
+            attempt,
+            local: ref.kind === 'sim',
+          });
+          return provider.call(
             {
               model: ref.model,
               messages: request.messages,
@@ -86,7 +101,8 @@ export class MaspoLlmClient implements LlmClient {
               sampleIndex: request.sampleIndex ?? 0,
             },
             signal,
-          ),
+          );
+        },
         {
           ...(options.signal ? { signal: options.signal } : {}),
           estimatedTokens,
@@ -104,7 +120,8 @@ export class MaspoLlmClient implements LlmClient {
         cached: false,
       } satisfies ChatResponse;
     } catch (err) {
-      this.meter.recordError(request.role, ref.model);
+      // A send refused by a budget (the onSend hook) was never sent: not a call, not an error.
+      if (!(err instanceof BudgetExhaustedError)) this.meter.recordError(request.role, ref.model);
       if (!(err instanceof Error)) throw err;
       const clean = redactSecrets(err.message);
       // Only touch messages that hold a secret: some errors (a DOMException abort reason) have read-only ones.
@@ -116,6 +133,8 @@ export class MaspoLlmClient implements LlmClient {
         }
       }
       throw err;
+    } finally {
+      release();
     }
   }
 
@@ -182,7 +201,7 @@ export class MaspoLlmClient implements LlmClient {
     if (injected) return injected;
     const env = this.options.env ?? process.env;
     const endpoint = this.settings.endpoints[ref.endpoint] ?? this.settings.endpoints[ref.kind];
-    const keyEnv = endpoint?.apiKeyEnv ?? DEFAULT_KEY_ENV[ref.kind];
+    const keyEnv = apiKeyEnvFor(ref, this.settings);
     const apiKey = keyEnv ? readApiKey(keyEnv, env) : undefined;
     switch (ref.kind) {
       case 'sim': {

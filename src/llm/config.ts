@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CustomBenchmarkSource } from '../datasets/custom.js';
+import type { ModelRef } from './model-ref.js';
 import { KEY_VALUE, registerUrlSecrets } from './secrets.js';
 
 /**
@@ -149,4 +150,19 @@ export function parseLlmSettings(input: unknown, where = 'config'): LlmSettings 
   }
   for (const e of Object.values(parsed.data.endpoints)) registerUrlSecrets(e.baseURL);
   return parsed.data;
+}
+
+/** The environment variable providers read their key from unless `llm.endpoints.<…>.apiKeyEnv` names another. */
+export const DEFAULT_KEY_ENV: Readonly<Record<string, string>> = {
+  openai: 'OPENAI_API_KEY',
+  gemini: 'GEMINI_API_KEY',
+};
+
+/** The environment variable holding the key for `ref`, or undefined when the endpoint needs none. */
+export function apiKeyEnvFor(
+  ref: Pick<ModelRef, 'endpoint' | 'kind'>,
+  settings: Pick<LlmSettings, 'endpoints'>,
+): string | undefined {
+  const endpoint = settings.endpoints[ref.endpoint] ?? settings.endpoints[ref.kind];
+  return endpoint?.apiKeyEnv ?? DEFAULT_KEY_ENV[ref.kind];
 }

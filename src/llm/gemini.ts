@@ -1,9 +1,12 @@
 import { ApiError, type Content, GoogleGenAI } from '@google/genai';
-import { abortError, ProviderError } from './errors.js';
+import { abortError, EndpointUnreachableError, hostPort, ProviderError, unreachableCode } from './errors.js';
 import { isRetryableStatus, parseRetryAfter } from './openai.js';
 import { redactSecrets } from './secrets.js';
 import { providerSeed } from './seed.js';
 import type { FinishReason, Provider, ProviderCall, ProviderResult } from './types.js';
+
+/** Where the SDK sends requests when no base URL is given. */
+const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
 
 export interface GeminiProviderOptions {
   name: string;
@@ -51,6 +54,13 @@ export function createGeminiProvider(options: GeminiProviderOptions): Provider {
         });
       } catch (err) {
         if (signal.aborted) throw abortError(signal);
+        const unreachable = unreachableCode(err);
+        if (unreachable)
+          throw new EndpointUnreachableError(
+            options.name,
+            hostPort(options.baseURL ?? GEMINI_BASE_URL),
+            unreachable,
+          );
         if (err instanceof ApiError) {
           const retryAfterSeconds = parseRetryAfter(retryAfter);
           throw new ProviderError(redactSecrets(`${options.name}: HTTP ${err.status}: ${err.message}`), {

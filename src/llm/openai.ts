@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { abortError, ProviderError } from './errors.js';
+import { abortError, EndpointUnreachableError, hostPort, ProviderError, unreachableCode } from './errors.js';
 import { createHttpFetch } from './http-fetch.js';
 import { redactSecrets } from './secrets.js';
 import { providerSeed } from './seed.js';
@@ -38,7 +38,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): Provider {
           { signal },
         );
       } catch (err) {
-        throw toProviderError(err, options.name, signal);
+        throw toProviderError(err, options.name, signal, options.baseURL ?? OPENAI_BASE_URL);
       }
       const choice = completion?.choices?.[0];
       if (!completion || !Array.isArray(completion.choices)) {
@@ -103,10 +103,15 @@ export function isRetryableStatus(status: number | undefined): boolean {
   return status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
-function toProviderError(err: unknown, name: string, signal: AbortSignal): Error {
+/** Where the SDK sends requests when no base URL is given. */
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+function toProviderError(err: unknown, name: string, signal: AbortSignal, baseURL: string): Error {
   if (err instanceof OpenAI.APIUserAbortError || signal.aborted) {
     return abortError(signal);
   }
+  const unreachable = unreachableCode(err);
+  if (unreachable) return new EndpointUnreachableError(name, hostPort(baseURL), unreachable);
   if (err instanceof OpenAI.APIError) {
     const status = err.status;
     const headers = err.headers;

@@ -39,12 +39,32 @@ export interface ChatResponse {
   simulated: boolean;
 }
 
+/** One request about to leave for a provider (see CompleteOptions.onSend). */
+export interface SendInfo {
+  role: CallRole;
+  /** The model reference as requested. */
+  model: string;
+  endpoint: string;
+  /** 0 for the first attempt, 1… for retries. */
+  attempt: number;
+  /** True for the in-process simulated model: nothing leaves the process, nothing is paid. */
+  local: boolean;
+}
+
 export interface CompleteOptions {
   signal?: AbortSignal;
+  /**
+   * Called synchronously right before each request is handed to a provider: every attempt (retries
+   * included), never for a cache hit. Throwing refuses the send (e.g. a BudgetExhaustedError): the call
+   * then fails with that error and nothing is sent. Only clients with `reportsSends` call it.
+   */
+  onSend?: (info: SendInfo) => void;
 }
 
 export interface LlmClient {
   complete(request: ChatRequest, options?: CompleteOptions): Promise<ChatResponse>;
+  /** True when complete() calls `options.onSend` before every request it sends (the LLM layer does). */
+  readonly reportsSends?: boolean;
 }
 
 export const zeroUsage = (): Usage => ({ inputTokens: 0, outputTokens: 0 });

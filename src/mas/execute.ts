@@ -1,6 +1,6 @@
 import { type ContextEntry, formatContext } from '../contracts/context.js';
 import type { Item } from '../datasets/types.js';
-import { isAbort } from '../llm/errors.js';
+import { isAbort, isFatalLlmError } from '../llm/errors.js';
 import type { ChatMessage, ChatResponse, LlmClient, Usage } from '../llm/types.js';
 import type { Scorer } from '../tasks/types.js';
 import { descendants, levels, predecessors } from './graph.js';
@@ -213,7 +213,7 @@ export async function executeItem(system: System, item: Item, opts: ExecuteOptio
         };
       }
     } catch (err) {
-      if (isAbort(err) || opts.isFatal?.(err)) throw err;
+      if (isAbort(err) || isFatalLlmError(err) || opts.isFatal?.(err)) throw err;
       throwIfAborted(opts.signal);
       base.error = errorText(err);
       base.latencyMs = Math.round(performance.now() - t0);

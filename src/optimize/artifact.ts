@@ -154,25 +154,56 @@ export function isStale(artifact: Pick<PromptArtifact, 'hashes'>, current: Artif
   return { stale: reasons.length > 0, reasons };
 }
 
+/**
+ * Whether an artifact's prompts apply to a benchmark: only to the one it was optimized for (`maspo eval`
+ * runs every other suite on its seed prompts; `maspo run --prompts` refuses the others).
+ */
+export function artifactAppliesTo(artifact: { benchmark?: string }, benchmark: string): boolean {
+  return artifact.benchmark === benchmark;
+}
+
 export async function writeArtifact(path: string, artifact: PromptArtifact): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(promptArtifactSchema.parse(artifact), null, 2)}\n`);
 }
+
+/** A prompt artifact file that cannot be used: the message is one line naming the file, the field and the fix. */
+export class ArtifactError extends Error {
+  override name = 'ArtifactError';
+}
+
+const REGENERATE = 'regenerate it with `maspo optimize --config <your config>` (or restore it from git)';
 
 export function readArtifact(path: string): PromptArtifact {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(
-      `${path}: not a readable JSON prompt artifact (${err instanceof Error ? err.message : String(err)})`,
-    );
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new ArtifactError(`${path}: prompt artifact not found; check the path`);
+    throw new ArtifactError(`${path}: not valid JSON (${e.message}). Fix: ${REGENERATE}`);
   }
   const parsed = promptArtifactSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new Error(
-      `${path}: invalid prompt artifact: ${issues}. Re-run \`maspo optimize\` to regenerate it.`,
-    );
-  }
+  if (!parsed.success) throw new ArtifactError(describeArtifactIssues(path, raw, parsed.error.issues));
   return parsed.data;
+}
+
+/** One readable line for a file that is JSON but not a prompt artifact (the first problem, and how many more). */
+function describeArtifactIssues(
+  path: string,
+  raw: unknown,
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string; code?: string }>,
+): string {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return `${path}: not a prompt artifact (a JSON object with "format": "maspo.prompts/v1" is expected). Fix: ${REGENERATE}`;
+  const format = (raw as { format?: unknown }).format;
+  if (format !== 'maspo.prompts/v1')
+    return `${path}: field "format" is ${JSON.stringify(format ?? null)}, not "maspo.prompts/v1": not a prompt artifact of this maspo version. Fix: ${REGENERATE}`;
+  const first = issues[0]!;
+  const field = first.path.map(String).join('.') || '(root)';
+  const what = first.message
+    .replace(/^Invalid input: /, '')
+    .replace(/, received undefined$/, ', but it is missing');
+  const more =
+    issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+  return `${path}: field "${field}": ${what}${more}. Fix: ${REGENERATE}`;
 }

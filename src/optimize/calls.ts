@@ -5,33 +5,18 @@ import type { BudgetLimit } from '../llm/config.js';
 import type { CallRole, ChatRequest, ChatResponse, CompleteOptions, LlmClient, Usage } from '../llm/types.js';
 import { hashValue, sha256 } from '../util/hash.js';
 
-export type RoleCounts = Record<CallRole, number>;
-export const zeroCounts = (): RoleCounts => ({ agent: 0, optimizer: 0, judge: 0 });
+import { SpendLedger } from './ledger.js';
+import { type RoleCounts, type Spend, zeroCounts } from './spend.js';
 
-/** What a run has spent, per role: paid calls, tokens (input + output) and USD (price table). */
-export interface Spend {
-  calls: RoleCounts;
-  tokens: RoleCounts;
-  usd: RoleCounts;
-}
-export const zeroSpend = (): Spend => ({ calls: zeroCounts(), tokens: zeroCounts(), usd: zeroCounts() });
-export function addSpend(a: Spend, b: Spend): Spend {
-  const add = (x: RoleCounts, y: RoleCounts): RoleCounts => ({
-    agent: x.agent + y.agent,
-    optimizer: x.optimizer + y.optimizer,
-    judge: x.judge + y.judge,
-  });
-  return { calls: add(a.calls, b.calls), tokens: add(a.tokens, b.tokens), usd: add(a.usd, b.usd) };
-}
+export { addSpend, type RoleCounts, type Spend, zeroCounts, zeroSpend } from './spend.js';
 
 /**
- * The run's budget (`llm.budget`) applied across every process of a resumed run: `previous` is what
- * earlier processes spent (from state.json), and a request that would take previous + this process's
- * spend over a limit fails with BudgetExhaustedError before it is sent.
+ * The run's budget (`llm.budget`) applied across every process of a resumed run: the ledger holds what
+ * every process reserved (earlier ones included), and a send that would take it over a limit fails with
+ * BudgetExhaustedError before it leaves.
  */
 export interface RunBudget {
   limits: Partial<Record<BudgetScope, BudgetLimit>>;
-  previous: Spend;
   costOf(model: string, usage: Usage): number;
 }
 
@@ -39,6 +24,10 @@ export interface RunBudget {
  * Wraps the LLM client for one search: identical requests are sent once (memoised in memory for the
  * run, so upstream outputs, shared baselines and a winning candidate's runs are reused), distinct
  * requests are counted per role, and a BudgetExhaustedError is remembered even when a caller swallows it.
+ *
+ * Paid calls are reserved in the run's ledger before they are sent: through the inner client's onSend
+ * hook when it has one (`reportsSends`: every HTTP attempt, retries included, cache hits never), else
+ * once per distinct request before it is handed over, refunded when the reply says it was cached.
  */
 export class CountingClient implements LlmClient {
   private readonly memo = new Map<string, Promise<ChatResponse>>();
@@ -52,24 +41,25 @@ export class CountingClient implements LlmClient {
   outputTokens = 0;
   budgetError: BudgetExhaustedError | null = null;
   simulated = false;
-  /** This process's paid spend (tokens and USD of paid calls). */
-  private readonly spentTokens = zeroCounts();
-  private readonly spentUsd = zeroCounts();
+  readonly ledger: SpendLedger;
 
   constructor(
     readonly inner: LlmClient,
     private readonly budget: RunBudget | null = null,
-  ) {}
+    ledger?: SpendLedger,
+  ) {
+    this.ledger = ledger ?? SpendLedger.inMemory();
+  }
 
   /** What this process paid for, per role. */
   spend(): Spend {
-    return { calls: this.paid(), tokens: { ...this.spentTokens }, usd: { ...this.spentUsd } };
+    return this.ledger.sessionSpend();
   }
 
   /** Throws when one more call of this role would take the whole run (all processes) over a budget. */
   private checkBudget(role: CallRole): void {
     if (!this.budget) return;
-    const total = addSpend(this.budget.previous, this.spend());
+    const total = this.ledger.total();
     const sum = (c: RoleCounts) => c.agent + c.optimizer + c.judge;
     for (const scope of ['total', role] as const) {
       const limit = this.budget.limits[scope];
@@ -87,6 +77,17 @@ export class CountingClient implements LlmClient {
     }
   }
 
+  /** Checks the budget and reserves one call in the ledger (remembering a refusal). */
+  private reserve(role: CallRole, durable: boolean): void {
+    try {
+      this.checkBudget(role);
+    } catch (err) {
+      if (err instanceof BudgetExhaustedError && !this.budgetError) this.budgetError = err;
+      throw err;
+    }
+    this.ledger.reserve(role, durable);
+  }
+
   complete(request: ChatRequest, options: CompleteOptions = {}): Promise<ChatResponse> {
     const key = hashValue(request);
     const hit = this.memo.get(key);
@@ -94,21 +95,38 @@ export class CountingClient implements LlmClient {
       this.memoHits[request.role]++;
       return hit;
     }
+    const viaHook = this.inner.reportsSends === true;
     try {
-      this.checkBudget(request.role);
+      // Through the hook the reservation happens at send time; checking now avoids queueing doomed work.
+      if (viaHook) this.checkBudget(request.role);
+      else this.reserve(request.role, true);
     } catch (err) {
       if (err instanceof BudgetExhaustedError && !this.budgetError) this.budgetError = err;
       return Promise.reject(err);
     }
     this.requests[request.role]++;
-    const p = this.inner.complete(request, options).then(
+    const inner: CompleteOptions = viaHook
+      ? {
+          ...options,
+          onSend: (info) => {
+            options.onSend?.(info);
+            this.reserve(request.role, !info.local);
+          },
+        }
+      : options;
+    const p = this.inner.complete(request, inner).then(
       (r) => {
-        if (r.cached) this.cached[request.role]++;
-        else {
+        if (r.cached) {
+          this.cached[request.role]++;
+          if (!viaHook) this.ledger.refund(request.role);
+        } else {
           this.inputTokens += r.usage.inputTokens;
           this.outputTokens += r.usage.outputTokens;
-          this.spentTokens[request.role] += r.usage.inputTokens + r.usage.outputTokens;
-          if (this.budget) this.spentUsd[request.role] += this.budget.costOf(request.model, r.usage);
+          this.ledger.settle(
+            request.role,
+            r.usage.inputTokens + r.usage.outputTokens,
+            this.budget ? this.budget.costOf(request.model, r.usage) : 0,
+          );
         }
         this.simulated ||= r.simulated;
         return r;
@@ -123,13 +141,9 @@ export class CountingClient implements LlmClient {
     return p;
   }
 
-  /** Paid calls: distinct requests not answered by the inner cache. */
+  /** Paid calls of this process: calls reserved in the ledger (sent), less cache refunds. */
   paid(): RoleCounts {
-    return {
-      agent: this.requests.agent - this.cached.agent,
-      optimizer: this.requests.optimizer - this.cached.optimizer,
-      judge: this.requests.judge - this.cached.judge,
-    };
+    return { ...this.ledger.sessionSpend().calls };
   }
 
   /** Forgets a remembered budget error (the next phase may still be within its budgets). */

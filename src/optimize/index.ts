@@ -1,9 +1,7 @@
-import { resolve } from 'node:path';
 import type { MaspoConfig } from '../config/index.js';
 import type { Item } from '../datasets/types.js';
-import { BudgetExhaustedError, Meter } from '../llm/budget.js';
-import { parseModelRef } from '../llm/model-ref.js';
-import type { ChatRequest, ChatResponse, LlmClient } from '../llm/types.js';
+import { BudgetExhaustedError } from '../llm/budget.js';
+import type { LlmClient } from '../llm/types.js';
 import type { PromptMap, System, Trace } from '../mas/types.js';
 import type { Scorer } from '../tasks/types.js';
 import { Prng } from '../util/prng.js';
@@ -13,19 +11,17 @@ import {
   type ArtifactValidation,
   artifactHashes,
   type PromptArtifact,
-  writeArtifact,
 } from './artifact.js';
 import { promptHash } from './beam.js';
+import type { PrunedTopology } from './prune.js';
 import {
-  addSpend,
-  CountingClient,
-  DryRunClient,
-  type RoleCounts,
-  type Spend,
-  zeroCounts,
-  zeroSpend,
-} from './calls.js';
-import { newRunId, nullRecorder, type Recorder, RunDir } from './rundir.js';
+  type CallSummary,
+  diffSummary,
+  openRun,
+  type ResumePoint,
+  type RunControl,
+  summary,
+} from './run-control.js';
 import type {
   AgentResult,
   ProgressInfo,
@@ -34,18 +30,22 @@ import type {
   StepReport,
   Strategy,
 } from './search.js';
+import type { RoleCounts } from './spend.js';
 import { validateMaps } from './validate.js';
 
 export * from './artifact.js';
 export { CountingClient, DryRunClient } from './calls.js';
 export { type OptimizeSettings, optimizeSettingsSchema, parseOptimizeSettings } from './config.js';
 export { buildSchedule } from './maspo.js';
+export {
+  type CallSummary,
+  describeResume,
+  ResumeError,
+  type ResumePoint,
+  type RunStateFile,
+  runStateSchema,
+} from './run-control.js';
 export type { ProgressInfo, SearchResult, StepReport } from './search.js';
-
-/** Raised when `--resume` cannot continue (no run, or config/dataset/models changed). */
-export class ResumeError extends Error {
-  override name = 'ResumeError';
-}
 
 export interface OptimizeOptions {
   client: LlmClient;
@@ -56,29 +56,19 @@ export interface OptimizeOptions {
   runsDir?: string;
   /** Artifact path; default `maspo.prompts.json`. */
   out?: string;
-  /** Which of the config's benchmarks (default the first). */
-  /** A built-in benchmark id or one of the config's inline benchmarks. */
+  /** A built-in benchmark id or one of the config's inline benchmarks (default the first). */
   benchmark?: string;
   dataDir?: string;
   signal?: AbortSignal;
   onProgress?(p: ProgressInfo): void;
+  /** Notices for the user: where a resumed run continues, a repaired event log. */
+  notify?(message: string): void;
   /** Injected for tests: executes one item (default: the MAS executor). */
   execute?: (system: System, item: Item, prompts: PromptMap, client: LlmClient) => Promise<Trace>;
   /** Injected for tests: the gold scorer (default: scorerFor(task)). */
   scorer?: Scorer;
   /** Injected for tests: the items of a split (default: the dataset loader). */
   loadSplit?: (benchmark: string, split: 'train' | 'dev' | 'test') => Promise<Item[]>;
-}
-
-export interface CallSummary {
-  /** Distinct requests made, per role (identical requests are sent once per run). */
-  requests: RoleCounts;
-  /** Paid calls (requests not answered by the response cache). */
-  paid: RoleCounts;
-  /** Requests answered by the response cache. */
-  cached: RoleCounts;
-  /** Duplicate requests answered from the run's memo. */
-  deduplicated: RoleCounts;
 }
 
 export interface DryRunReport {
@@ -101,26 +91,9 @@ export interface OptimizeResult {
   calls: { search: CallSummary; validation: CallSummary; total: CallSummary };
   /** Calls paid by earlier processes of a resumed run. */
   previousPaid: RoleCounts;
+  /** Where a resumed run continued (null for a new run). */
+  resumed: ResumePoint | null;
   dryRun: DryRunReport | null;
-}
-
-export interface RunStateFile {
-  format: 'maspo.run/v1';
-  runId: string;
-  strategy: string;
-  status: 'running' | 'done' | 'stopped';
-  hashes: ArtifactHashes;
-  models: { agent: string; optimizer: string; judge: string };
-  benchmark: string;
-  /** The config's `name`: `--resume` without a run id picks the latest run of the same config. */
-  configName?: string;
-  /** Paid calls across every process of this run (budget counters; = spent.calls). */
-  paid: RoleCounts;
-  /** Paid calls, tokens and USD across every process of this run, checked against llm.budget on resume. */
-  spent?: Spend;
-  /** Lines in events.jsonl at this checkpoint: on resume, events replayed past it are not logged twice. */
-  events?: number;
-  search: unknown;
 }
 
 async function strategyFor(name: string): Promise<Strategy> {
@@ -135,50 +108,6 @@ async function strategyFor(name: string): Promise<Strategy> {
       return (await import('./baselines/single-agent.js')).singleAgentStrategy;
     default:
       throw new Error(`unknown optimize.strategy "${name}"`);
-  }
-}
-
-const addCounts = (a: RoleCounts, b: RoleCounts): RoleCounts => ({
-  agent: a.agent + b.agent,
-  optimizer: a.optimizer + b.optimizer,
-  judge: a.judge + b.judge,
-});
-const subCounts = (a: RoleCounts, b: RoleCounts): RoleCounts => ({
-  agent: a.agent - b.agent,
-  optimizer: a.optimizer - b.optimizer,
-  judge: a.judge - b.judge,
-});
-
-function summary(c: CountingClient): CallSummary {
-  return {
-    requests: { ...c.requests },
-    paid: c.paid(),
-    cached: { ...c.cached },
-    deduplicated: { ...c.memoHits },
-  };
-}
-function diffSummary(a: CallSummary, b: CallSummary): CallSummary {
-  return {
-    requests: subCounts(a.requests, b.requests),
-    paid: subCounts(a.paid, b.paid),
-    cached: subCounts(a.cached, b.cached),
-    deduplicated: subCounts(a.deduplicated, b.deduplicated),
-  };
-}
-
-/** A client wrapper that prices every dry-run response with the price table (nothing is sent anywhere). */
-class PricedClient implements LlmClient {
-  usd = 0;
-  tokens = 0;
-  constructor(
-    private readonly inner: LlmClient,
-    private readonly meter: Meter,
-  ) {}
-  async complete(request: ChatRequest): Promise<ChatResponse> {
-    const r = await this.inner.complete(request);
-    this.tokens += r.usage.inputTokens + r.usage.outputTokens;
-    this.usd += this.meter.costOf(parseModelRef(request.model).model, r.usage);
-    return r;
   }
 }
 
@@ -200,6 +129,147 @@ export function resolveModels(config: Pick<MaspoConfig, 'models' | 'optimize'>):
 
 /** Runs the configured strategy, validates, and writes the prompt artifact (MASPO-ALGORITHM.md). */
 export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Promise<OptimizeResult> {
+  const settings = config.optimize;
+  const {
+    benchmark,
+    system: declared,
+    models,
+    seed,
+    loadSplit,
+    pool,
+    hashes,
+  } = await searchInputs(config, opts);
+  const strategy = await strategyFor(settings.strategy);
+  const run = await openRun(
+    { config, benchmark, hashes, models, strategy: strategy.name },
+    {
+      client: opts.client,
+      ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+      ...(opts.dryRun ? { dryRun: true } : {}),
+      ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
+      ...(opts.notify ? { notify: opts.notify } : {}),
+    },
+  );
+  // A grader that calls a model (a custom benchmark's `task: judge`) spends through the run's client too:
+  // its calls are counted, budgeted and reserved in the ledger like every other.
+  const scorer =
+    opts.scorer ??
+    (config.customBenchmarks?.[benchmark]
+      ? (await import('../tasks/index.js')).scorerForBenchmark(config, benchmark, declared.task, {
+          client: run.client,
+          seed,
+        })
+      : await defaultScorer(declared.task));
+  const executeFn = opts.execute ?? (await defaultExecute(models.agent, scorer, opts.signal));
+  const { client, recorder } = run;
+  await run.start();
+  // Topology pruning (optimize.prune, src/optimize/prune.ts): the search then runs on the pruned system.
+  const pruned = settings.prune
+    ? await (await import('./prune.js')).pruneTopology({
+        system: declared,
+        items: pool,
+        prompts: Object.fromEntries(declared.agents.map((a) => [a.id, a.prompt])),
+        settings: settings.prune,
+        execute: (s, item, prompts) => executeFn(s, item, prompts, client),
+        grade: async (item, output) => {
+          const r = await scorer.score(item, output);
+          return r.error ? null : r.correct;
+        },
+        concurrency: settings.concurrency,
+        ...(opts.dryRun ? { measureOnly: true } : {}),
+      })
+    : null;
+  const system = pruned?.system ?? declared;
+  const ctx: SearchContext = {
+    system,
+    pool,
+    settings,
+    seed,
+    models,
+    client,
+    execute: (item, prompts) => executeFn(system, item, prompts, client),
+    grade: async (item, output) => {
+      const s = await scorer.score(item, output);
+      return s.error ? null : s.correct;
+    },
+    recorder,
+    resumeState: run.resumeState,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  };
+  let search: SearchResult;
+  try {
+    search = await strategy.run(ctx);
+  } catch (err) {
+    await run.saveAfterFailure();
+    throw err;
+  }
+  const afterSearch = summary(client);
+  const seedPrompts = Object.fromEntries(system.agents.map((a) => [a.id, a.prompt]));
+
+  const { validation, stoppedBy } = await validateOnDev({
+    run,
+    search,
+    system,
+    seedPrompts,
+    scorer,
+    settings,
+    items: async () => {
+      const items = await loadSplit(benchmark, settings.validation.split);
+      return settings.validation.limit === undefined ? items : items.slice(0, settings.validation.limit);
+    },
+    execute: ctx.execute,
+  });
+  const total = summary(client);
+  const artifact = buildArtifact({
+    system,
+    benchmark,
+    strategy: strategy.name,
+    seed,
+    models,
+    hashes,
+    search,
+    seedPrompts,
+    validation,
+    stoppedBy,
+    ...(pruned ? { topology: pruned.topology } : {}),
+  });
+
+  const artifactPath = await run.finish(artifact, opts.out, {
+    search: search.steps,
+    judge: search.judge,
+    validation,
+    calls: { search: afterSearch, total },
+    previousPaid: run.previousPaid,
+  });
+  const validationCalls = diffSummary(total, afterSearch);
+  const priced = run.priced;
+  return {
+    runId: run.runId,
+    runDir: run.runDir?.dir ?? null,
+    artifact,
+    artifactPath,
+    search,
+    calls: { search: afterSearch, validation: validationCalls, total },
+    previousPaid: run.previousPaid,
+    resumed: run.resumed,
+    dryRun: priced
+      ? {
+          calls: total.requests,
+          tokens: priced.tokens,
+          usd: Math.round(priced.usd * 1e6) / 1e6,
+          phases: { search: afterSearch.requests, validation: validationCalls.requests },
+          steps: search.steps.length,
+          proposalRetries: afterSearch.requests.optimizer,
+          scenario:
+            'every proposal new and valid, every candidate accepted (full beams); identical requests counted once',
+        }
+      : null,
+  };
+}
+
+/** What the search runs on: the system (seed prompts), models, seed, the pool and the run's hashes. */
+async function searchInputs(config: MaspoConfig, opts: OptimizeOptions) {
   const settings = config.optimize;
   const benchmark = opts.benchmark ?? config.benchmarks[0]!;
   const { buildSystem } = await import('../config/index.js');
@@ -227,286 +297,108 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
   const pool = choosePool(await loadSplit(benchmark, 'train'), settings.poolSize, seed);
   if (pool.length === 0) throw new Error(`${benchmark}: the train split is empty; nothing to optimize on`);
   const hashes = artifactHashes(config, pool, models);
-  const scorer =
-    opts.scorer ??
-    (config.customBenchmarks?.[benchmark]
-      ? (await import('../tasks/index.js')).scorerForBenchmark(config, benchmark, system.task, {
-          client: opts.client,
-          seed,
-        })
-      : await defaultScorer(system.task));
-  const executeFn = opts.execute ?? (await defaultExecute(models.agent, scorer, opts.signal));
+  return { benchmark, system, models, seed, loadSplit, pool, hashes };
+}
 
-  // Where the run lives.
-  const runsDir = resolve(opts.runsDir ?? '.maspo/runs');
-  let runDir: RunDir | null = null;
-  let runId: string | null = null;
-  let resumeState: unknown = null;
-  let previousPaid = zeroCounts();
-  let previousSpend = zeroSpend();
-  /** Events logged when the search state was last checkpointed (what a resume replays from). */
-  let eventsAtCheckpoint = 0;
-  if (!opts.dryRun) {
-    if (opts.resume) {
-      // Without a run id: the latest run this very config started, else the latest run of a config with
-      // the same name (so the refusal below can say what changed); runs of other configs are not ours.
-      runId =
-        typeof opts.resume === 'string'
-          ? opts.resume
-          : (RunDir.latest<RunStateFile>(runsDir, (s) => s.hashes?.config === hashes.config) ??
-            RunDir.latest<RunStateFile>(
-              runsDir,
-              (s) => s.configName === config.name && s.benchmark === benchmark,
-            ));
-      if (!runId)
-        throw new ResumeError(
-          `nothing to resume: no run of config "${config.name}" (${benchmark}) with a state.json in ${runsDir}. Start one without --resume, or pass a run id.`,
-        );
-      runDir = RunDir.create(runsDir, runId);
-      const prev = runDir.readState<RunStateFile>();
-      if (!prev)
-        throw new ResumeError(
-          `cannot resume ${runId}: ${runDir.statePath} does not exist. Start a new run without --resume.`,
-        );
-      const changed: string[] = [];
-      if (prev.hashes.config !== hashes.config)
-        changed.push('the config (system, optimize settings, seed or benchmarks)');
-      if (prev.hashes.dataset !== hashes.dataset) changed.push('the dataset split');
-      if (prev.hashes.models !== hashes.models)
-        changed.push(`the models (run used ${JSON.stringify(prev.models)})`);
-      if (changed.length > 0) {
-        throw new ResumeError(
-          `cannot resume run ${runId}: since it started, ${changed.join(' and ')} changed. Restore them, or start a new run without --resume.`,
-        );
-      }
-      resumeState =
-        prev.status === 'running' || prev.status === 'stopped' || prev.status === 'done' ? prev.search : null;
-      previousPaid = prev.paid ?? zeroCounts();
-      previousSpend = prev.spent ?? { ...zeroSpend(), calls: previousPaid };
-      // Steps after the last checkpoint are replayed: their events are in the log already.
-      const cursor = (resumeState as { cursor?: unknown } | null)?.cursor;
-      eventsAtCheckpoint = await runDir.openForResume(
-        prev.events ?? null,
-        typeof cursor === 'number' ? cursor : null,
-      );
-    } else {
-      runId = newRunId(hashes.config);
-      runDir = RunDir.create(runsDir, runId);
-    }
-  }
-
-  const dryMeter = new Meter({}, config.llm?.prices ?? {});
-  const priced = opts.dryRun ? new PricedClient(new DryRunClient(), dryMeter) : null;
-  // The run's budget holds across a crash: what earlier processes of a resumed run paid counts against it.
-  const client = new CountingClient(
-    priced ?? opts.client,
-    priced
-      ? null
-      : {
-          limits: config.llm?.budget ?? {},
-          previous: previousSpend,
-          costOf: (model, usage) => dryMeter.costOf(parseModelRef(model).model, usage),
-        },
-  );
-  const strategy = await strategyFor(settings.strategy);
-  // Topology pruning (optimize.prune, src/optimize/prune.ts): the search then runs on the pruned system.
-  const pruned = settings.prune
-    ? await (await import('./prune.js')).pruneTopology({
-        system,
-        items: pool,
-        prompts: Object.fromEntries(system.agents.map((a) => [a.id, a.prompt])),
-        settings: settings.prune,
-        execute: (s, item, prompts) => executeFn(s, item, prompts, client),
-        grade: async (item, output) => {
-          const r = await scorer.score(item, output);
-          return r.error ? null : r.correct;
-        },
-        concurrency: settings.concurrency,
-        ...(opts.dryRun ? { measureOnly: true } : {}),
-      })
-    : null;
-  if (pruned) system = pruned.system;
-  let status: RunStateFile['status'] = 'running';
-  const stateFile = (search: unknown): RunStateFile => ({
-    format: 'maspo.run/v1',
-    runId: runId!,
-    strategy: strategy.name,
-    status,
-    hashes,
-    models,
-    benchmark,
-    configName: config.name,
-    paid: addCounts(previousPaid, client.paid()),
-    spent: addSpend(previousSpend, client.spend()),
-    events: eventsAtCheckpoint,
-    search,
-  });
-  // A deep copy of the last checkpointed search state: a step cut short by a budget may have mutated the
-  // live state, and the final state.json must hold the checkpoint (so the step is redone on resume).
-  const snapshot = (s: unknown): unknown => (s === null || s === undefined ? null : structuredClone(s));
-  let lastSearchState: unknown = snapshot(resumeState);
-  const recorder: Recorder = runDir
-    ? {
-        event: (e) => runDir.event(e),
-        writeJson: (name, data) => runDir.writeJson(name, data),
-        writeState: (s) => {
-          lastSearchState = snapshot(s);
-          eventsAtCheckpoint = runDir.eventCount;
-          return runDir.writeState(stateFile(s));
-        },
-      }
-    : nullRecorder;
-
-  await recorder.event({
-    type: 'run-start',
-    runId: runId ?? 'dry-run',
-    strategy: strategy.name,
-    steps: 0,
-    ...(opts.resume ? { resumedAt: Date.now() } : {}),
-    ...(opts.resume && typeof (resumeState as { cursor?: unknown } | null)?.cursor === 'number'
-      ? { fromStep: (resumeState as { cursor: number }).cursor }
-      : {}),
-    hashes: { ...hashes },
-  });
-  const ctx: SearchContext = {
-    system,
-    pool,
-    settings,
-    seed,
-    models,
-    client,
-    execute: (item, prompts) => executeFn(system, item, prompts, client),
-    grade: async (item, output) => {
-      const s = await scorer.score(item, output);
-      return s.error ? null : s.correct;
-    },
-    recorder,
-    resumeState,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-  };
-  let search: SearchResult;
+/**
+ * Validation on the dev split: seed map vs optimized map. A budget that stopped the search (say, the
+ * optimizer's) may leave room for validation's agent calls; one that leaves none skips it, loudly.
+ */
+async function validateOnDev(a: {
+  run: RunControl;
+  search: SearchResult;
+  system: System;
+  seedPrompts: PromptMap;
+  scorer: Scorer;
+  settings: MaspoConfig['optimize'];
+  items: () => Promise<Item[]>;
+  execute: SearchContext['execute'];
+}): Promise<{ validation: ArtifactValidation | null; stoppedBy: string | null }> {
+  const { run, settings } = a;
+  let stoppedBy = a.search.stoppedBy;
+  if (!settings.validation.enabled) return { validation: null, stoppedBy };
+  const items = await a.items();
+  run.client.clearBudgetError();
   try {
-    search = await strategy.run(ctx);
+    const validation = await validateMaps({
+      system: a.system,
+      items,
+      seedPrompts: a.seedPrompts,
+      optimizedPrompts: a.search.prompts,
+      execute: a.execute,
+      scorer: a.scorer,
+      settings: settings.validation,
+      concurrency: settings.concurrency,
+    });
+    run.client.throwIfBudgetExhausted();
+    await run.recorder.event({
+      type: 'validation',
+      split: validation.split,
+      n: validation.n,
+      seedAccuracy: validation.seed.accuracy,
+      optimizedAccuracy: validation.optimized.accuracy,
+      difference: validation.difference,
+      p: validation.p,
+      kept: validation.kept,
+    });
+    return { validation, stoppedBy };
   } catch (err) {
-    // Ctrl-C or an error: checkpoint the spend so far (the search state stays at its last checkpoint).
-    if (runDir) await runDir.writeState(stateFile(lastSearchState)).catch(() => {});
-    throw err;
+    if (!(err instanceof BudgetExhaustedError)) throw err;
+    stoppedBy = stoppedBy ?? err.message;
+    await run.recorder.event({ type: 'budget', step: -1, message: `validation skipped: ${err.message}` });
+    return { validation: null, stoppedBy };
   }
-  const afterSearch = summary(client);
-  const seedPrompts = Object.fromEntries(system.agents.map((a) => [a.id, a.prompt]));
+}
 
-  // Validation on the dev split: seed map vs optimized map.
-  let validation: ArtifactValidation | null = null;
-  let stoppedBy = search.stoppedBy;
-  if (settings.validation.enabled) {
-    let items = await loadSplit(benchmark, settings.validation.split);
-    if (settings.validation.limit !== undefined) items = items.slice(0, settings.validation.limit);
-    // A budget that stopped the search (say, the optimizer's) may leave room for validation's agent calls.
-    client.clearBudgetError();
-    try {
-      validation = await validateMaps({
-        system,
-        items,
-        seedPrompts,
-        optimizedPrompts: search.prompts,
-        execute: ctx.execute,
-        scorer,
-        settings: settings.validation,
-        concurrency: settings.concurrency,
-      });
-      client.throwIfBudgetExhausted();
-      await recorder.event({
-        type: 'validation',
-        split: validation.split,
-        n: validation.n,
-        seedAccuracy: validation.seed.accuracy,
-        optimizedAccuracy: validation.optimized.accuracy,
-        difference: validation.difference,
-        p: validation.p,
-        kept: validation.kept,
-      });
-    } catch (err) {
-      if (!(err instanceof BudgetExhaustedError)) throw err;
-      validation = null;
-      stoppedBy = stoppedBy ?? err.message;
-      await recorder.event({ type: 'budget', step: -1, message: `validation skipped: ${err.message}` });
-    }
-  }
-  const total = summary(client);
+/** The prompt artifact: the optimized map (or the seed map when validation kept it) with its record. */
+function buildArtifact(a: {
+  system: System;
+  benchmark: string;
+  strategy: string;
+  seed: number;
+  models: { agent: string; optimizer: string; judge: string };
+  hashes: ArtifactHashes;
+  search: SearchResult;
+  seedPrompts: PromptMap;
+  validation: ArtifactValidation | null;
+  stoppedBy: string | null;
+  topology?: PrunedTopology;
+}): PromptArtifact {
+  const { system, search, validation, models } = a;
   const keepSeed = validation?.kept === 'seed';
-  const finalPrompts = keepSeed ? seedPrompts : search.prompts;
-  const artifact: PromptArtifact = {
+  const finalPrompts = keepSeed ? a.seedPrompts : search.prompts;
+  return {
     format: 'maspo.prompts/v1',
     system: system.name,
-    benchmark,
-    strategy: strategy.name,
-    seed,
+    benchmark: a.benchmark,
+    strategy: a.strategy,
+    seed: a.seed,
     simulated: [models.agent, models.optimizer, models.judge].some((m) => m.startsWith('sim:')),
     models,
-    hashes,
+    hashes: a.hashes,
     prompts: finalPrompts,
     agents: Object.fromEntries(
-      system.agents.map((a) => {
-        const r = search.agents[a.id];
-        const prompt = finalPrompts[a.id] ?? a.prompt;
+      system.agents.map((agent) => {
+        const r = search.agents[agent.id];
+        const prompt = finalPrompts[agent.id] ?? agent.prompt;
         return [
-          a.id,
+          agent.id,
           {
             prompt,
-            seedPrompt: a.prompt,
-            changed: prompt !== a.prompt,
+            seedPrompt: agent.prompt,
+            changed: prompt !== agent.prompt,
             hash: promptHash(prompt),
             J: keepSeed ? 0 : (r?.J ?? 0),
             lineage: keepSeed ? [] : (r?.lineage ?? []).map(({ rationale: _r, ...l }) => l),
             rationale: keepSeed ? [] : rationaleOf(r?.lineage ?? []),
-            curve: curveOf(search.steps, a.id),
+            curve: curveOf(search.steps, agent.id),
           },
         ];
       }),
     ),
     validation,
-    ...(pruned ? { topology: pruned.topology } : {}),
-    stoppedBy,
-  };
-
-  let artifactPath: string | null = null;
-  if (!opts.dryRun && runDir) {
-    artifactPath = resolve(opts.out ?? 'maspo.prompts.json');
-    await writeArtifact(artifactPath, artifact);
-    await writeArtifact(resolve(runDir.dir, 'maspo.prompts.json'), artifact);
-    status = stoppedBy ? 'stopped' : 'done';
-    await runDir.writeState(stateFile(lastSearchState));
-    await runDir.writeJson('report.json', {
-      search: search.steps,
-      judge: search.judge,
-      validation,
-      calls: { search: afterSearch, total },
-      previousPaid,
-    });
-    await recorder.event({ type: 'run-end', status, artifact: artifactPath });
-  }
-  const validationCalls = diffSummary(total, afterSearch);
-  return {
-    runId,
-    runDir: runDir?.dir ?? null,
-    artifact,
-    artifactPath,
-    search,
-    calls: { search: afterSearch, validation: validationCalls, total },
-    previousPaid,
-    dryRun: priced
-      ? {
-          calls: total.requests,
-          tokens: priced.tokens,
-          usd: Math.round(priced.usd * 1e6) / 1e6,
-          phases: { search: afterSearch.requests, validation: validationCalls.requests },
-          steps: search.steps.length,
-          proposalRetries: afterSearch.requests.optimizer,
-          scenario:
-            'every proposal new and valid, every candidate accepted (full beams); identical requests counted once',
-        }
-      : null,
+    ...(a.topology ? { topology: a.topology } : {}),
+    stoppedBy: a.stoppedBy,
   };
 }
 

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, truncate } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 
 /** A run directory `.maspo/runs/<id>/`: state.json (atomic), events.jsonl (append-only), generations/. */
@@ -79,6 +81,29 @@ export type RunEvent =
     }
   | { type: 'run-end'; status: string; artifact: string | null };
 
+/** A run's state.json cannot be read: names the file, what is wrong and what to do (exit 2). */
+export class CorruptRunError extends UsageError {
+  override name = 'CorruptRunError';
+}
+
+/** What is wrong with a state file's text, or its parsed value. */
+export function parseStateText<T>(text: string, schema: z.ZodType<T>): { state: T } | { problem: string } {
+  if (text.trim() === '') return { problem: 'it is empty' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { problem: 'it is not valid JSON (truncated or edited)' };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    return { problem: `field ${field}: ${issue.message}` };
+  }
+  return { state: parsed.data };
+}
+
 export class RunDir {
   /** Events in events.jsonl. */
   eventCount = 0;
@@ -93,12 +118,12 @@ export class RunDir {
    * resumed run redoes that work, and an event identical to one of them (timestamp aside) is skipped,
    * so the log stays append-only without duplicates. A line cut by the crash is terminated first.
    */
-  async openForResume(checkpointEvents: number | null, cursor: number | null): Promise<number> {
-    const p = join(this.dir, 'events.jsonl');
-    if (existsSync(p)) {
-      const text = await readFile(p, 'utf8');
-      if (text.length > 0 && !text.endsWith('\n')) await appendFile(p, '\n');
-    }
+  async openForResume(
+    checkpointEvents: number | null,
+    cursor: number | null,
+    notify: (message: string) => void = () => {},
+  ): Promise<number> {
+    await this.repairTornEvent(notify);
     const events = this.readEvents();
     this.eventCount = events.length;
     let from = events.length;
@@ -114,6 +139,30 @@ export class RunDir {
     return from;
   }
 
+  /**
+   * A crash can cut the last line of events.jsonl short. A cut line that is still whole JSON only lacks
+   * its newline (added); otherwise the fragment is removed, with a notice naming the file and its size.
+   */
+  private async repairTornEvent(notify: (message: string) => void): Promise<void> {
+    const p = join(this.dir, 'events.jsonl');
+    if (!existsSync(p)) return;
+    const text = await readFile(p, 'utf8');
+    if (text.length === 0 || text.endsWith('\n')) return;
+    const start = text.lastIndexOf('\n') + 1;
+    const fragment = text.slice(start);
+    try {
+      JSON.parse(fragment);
+      await appendFile(p, '\n');
+      return;
+    } catch {
+      // cut mid-line: drop it
+    }
+    await truncate(p, Buffer.byteLength(text.slice(0, start)));
+    notify(
+      `${p}: the last line was cut short by the crash (${Buffer.byteLength(fragment)} bytes, not JSON); removed it. The step it belonged to is redone.`,
+    );
+  }
+
   get statePath(): string {
     return join(this.dir, 'state.json');
   }
@@ -122,8 +171,16 @@ export class RunDir {
     return new RunDir(resolve(runsDir, id));
   }
 
-  /** The most recent run id in `runsDir` (ids sort by creation time) whose state passes `accept`, or null. */
-  static latest<S = unknown>(runsDir: string, accept?: (state: S) => boolean): string | null {
+  /**
+   * The most recent run id in `runsDir` (ids sort by creation time) whose state passes `accept`, or null.
+   * With `schema`, a newer run whose state.json cannot be read is an error (CorruptRunError) rather than
+   * skipped: `--resume` must never quietly continue an older run instead.
+   */
+  static latest<S = unknown>(
+    runsDir: string,
+    accept?: (state: S) => boolean,
+    schema?: z.ZodType<S>,
+  ): string | null {
     if (!existsSync(runsDir)) return null;
     const ids = readdirSync(runsDir, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(join(runsDir, d.name, 'state.json')))
@@ -132,8 +189,25 @@ export class RunDir {
       .reverse();
     for (const id of ids) {
       if (!accept) return id;
+      const path = join(runsDir, id, 'state.json');
+      let text: string;
       try {
-        if (accept(JSON.parse(readFileSync(join(runsDir, id, 'state.json'), 'utf8')) as S)) return id;
+        text = readFileSync(path, 'utf8');
+      } catch {
+        continue; // removed since the listing
+      }
+      if (schema) {
+        const r = parseStateText(text, schema);
+        if ('problem' in r) {
+          throw new CorruptRunError(
+            `${path} is corrupt (${r.problem}), and it is the newest run in ${runsDir}: --resume will not skip it and continue an older run. Fix: resume a run by id (--resume <id>), move ${join(runsDir, id)} out of ${runsDir} if it is not needed, or start a new run without --resume.`,
+          );
+        }
+        if (accept(r.state)) return id;
+        continue;
+      }
+      try {
+        if (accept(JSON.parse(text) as S)) return id;
       } catch {
         // an unreadable state is not a run we can resume
       }
@@ -141,9 +215,21 @@ export class RunDir {
     return null;
   }
 
-  readState<T>(): T | null {
+  /** The run's state, or null when there is none. */
+  readState<T>(): T | null;
+  /** The run's state validated by `schema`; a corrupt file throws CorruptRunError naming it. */
+  readState<T>(schema: z.ZodType<T>): T | null;
+  readState<T>(schema?: z.ZodType<T>): T | null {
     if (!existsSync(this.statePath)) return null;
-    return JSON.parse(readFileSync(this.statePath, 'utf8')) as T;
+    const text = readFileSync(this.statePath, 'utf8');
+    if (!schema) return JSON.parse(text) as T;
+    const r = parseStateText(text, schema);
+    if ('problem' in r) {
+      throw new CorruptRunError(
+        `cannot resume: ${this.statePath} is corrupt (${r.problem}). This run cannot continue from it. Fix: start a new run without --resume (the calls this run paid are listed in ${join(this.dir, 'spend.jsonl')}), or restore the file from a backup.`,
+      );
+    }
+    return r.state;
   }
 
   async writeState(state: unknown): Promise<void> {

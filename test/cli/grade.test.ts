@@ -99,6 +99,27 @@ describe('maspo grade (subprocess)', () => {
       { id: 'b', correct: false, extracted: '1,000' },
     ]);
   }, 30_000);
+  it('says so on an empty input (a file, blank lines, or stdin): exit 2, nothing on stdout', async () => {
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '');
+    const r = await run(['grade', 'math', '--input', empty]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe(
+      `maspo: ${empty}: no predictions to grade (the input is empty or only blank lines); give one JSON object per line, e.g. {"id":1,"prediction":"\\boxed{2}","gold":"2"}`,
+    );
+    const blank = join(dir, 'blank.jsonl');
+    writeFileSync(blank, '\n  \n\n');
+    expect((await run(['grade', 'choice', '--input', blank])).exitCode).toBe(2);
+    const stdin = await execa('node', [BIN, 'grade', 'code', '--input', '-'], {
+      reject: false,
+      input: '',
+      env: { MASPO_DATA_DIR: dataDir },
+    });
+    expect(stdin.exitCode).toBe(2);
+    expect(stdin.stderr).toContain('standard input: no predictions to grade');
+  }, 30_000);
+
   it('exits 2 naming the line on unusable input, with nothing on stdout', async () => {
     const p = file('bad.jsonl', [{ id: 'a', prediction: 'x', gold: '1' }, '{"id": "b", "prediction": ']);
     const r = await run(['grade', 'math', '--input', p]);

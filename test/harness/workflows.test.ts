@@ -371,6 +371,9 @@ describe('GitHub workflows', () => {
     const unusable = runScript('verdict.sh', { EXIT_CODE: '2' });
     expect([unusable.code, unusable.outputs.verdict]).toEqual([2, 'unusable-input']);
     expect(unusable.out).toMatch(/^::error title=maspo eval::unusable input \(exit 2\)/m);
+    const internal = runScript('verdict.sh', { EXIT_CODE: '70' });
+    expect([internal.code, internal.outputs.verdict]).toEqual([70, 'internal-error']);
+    expect(internal.out).not.toMatch(/regressed against|unusable input/);
     const notRun = runScript('verdict.sh', { EXIT_CODE: '' });
     expect([notRun.code, notRun.outputs.verdict]).toEqual([2, 'unusable-input']);
     const fork = runScript('verdict.sh', { SKIP: 'true', EXIT_CODE: '' });

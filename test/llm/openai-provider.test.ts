@@ -168,6 +168,22 @@ describe('OpenAI provider through the real SDK', () => {
     await client.complete({ ...ask('d'), role: 'judge' });
   });
 
+  it('a call budget holds under concurrency: calls in flight count as spent', async () => {
+    const { server, client } = await setup(
+      (_r, res) => setTimeout(() => json(res, 200, chatCompletion('ok')), 20),
+      { budget: { total: { calls: 3 } } },
+    );
+    const settled = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) => client.complete(ask(`q${i}`))),
+    );
+    expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(3);
+    const refused = settled.filter((s) => s.status === 'rejected');
+    expect(refused).toHaveLength(7);
+    for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(BudgetExhaustedError);
+    expect(server.requests).toHaveLength(3);
+    expect(client.usage().total.calls).toBe(3);
+  });
+
   it('caches: a hit is reported as a hit and its usage as saved; replay mode turns a miss into an error', async () => {
     const { server, cacheDir } = await setup((_r, res) => json(res, 200, chatCompletion('cached answer')));
     const mk = (mode: string) =>

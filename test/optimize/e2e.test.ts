@@ -203,13 +203,13 @@ describe('crash safety: kill -9 mid-run, --resume', () => {
       const id = execFileSync('ls', [runs]).toString().trim().split('\n')[0];
       const p = id ? join(runs, id, 'state.json') : '';
       return p && existsSync(p)
-        ? (JSON.parse(readFileSync(p, 'utf8')) as { search: { cursor: number }; status: string })
+        ? (JSON.parse(readFileSync(p, 'utf8')) as { search: { cursor: number } | null; status: string })
         : null;
     };
     let killedAt = -1;
     for (let i = 0; i < 2000; i++) {
       const s = stateOf();
-      if (s && s.search.cursor >= 3) {
+      if (s?.search && s.search.cursor >= 3) {
         killedAt = s.search.cursor;
         child.kill('SIGKILL');
         break;

@@ -13,7 +13,8 @@ export function registerBaseline(program: Command): void {
     )
     .option('-b, --baseline <file>', 'baseline file to write', 'baselines/maspo.baseline.json')
     .option('--only <ids>', 'comma-separated benchmarks to update (others are kept as they are)')
-    .action(async (o: { results: string; baseline: string; only?: string }) => {
+    .option('--force', 'accept a run that failed the gate as the new baseline (accepts its regression)')
+    .action(async (o: { results: string; baseline: string; only?: string; force?: boolean }) => {
       const { readLatestRun, readBaseline, baselineFromRun, writeBaseline, HarnessInputError } = await import(
         '../../harness/baseline.js'
       );
@@ -31,6 +32,17 @@ export function registerBaseline(program: Command): void {
             throw new UsageError(
               `--only: ${unknown.join(', ')} not in ${o.results} (has ${run.benchmarks.map((b) => b.benchmark).join(', ')})`,
             );
+        }
+        // A run that failed the gate would make its regression the new normal: only on purpose.
+        const failures = (run.gate && !run.gate.pass ? run.gate.failures : []).filter(
+          (f) => !only || only.includes(f.benchmark),
+        );
+        if (failures.length > 0 && !o.force) {
+          const { formatFailure } = await import('../../harness/gate.js');
+          throw new UsageError(
+            `${o.results}: run ${run.runId} failed the gate (${failures.map(formatFailure).join('; ')}); ` +
+              `a baseline from it would accept that regression. Fix it and run \`maspo eval\` again, or pass --force to accept it on purpose`,
+          );
         }
         const baseline = baselineFromRun(run, {
           ...(previous ? { previous } : {}),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { isAbort } from '../../llm/errors.js';
 import { abortOnCtrlC } from '../interrupt.js';
 
 export function registerDemo(program: Command): void {
@@ -30,7 +31,9 @@ export function registerDemo(program: Command): void {
         if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
           throw new UsageError(`--limit must be a positive integer, got "${o.limit}"`);
         const { runDemo } = await import('../../demo/index.js');
-        const ctrlC = abortOnCtrlC('interrupted (Ctrl-C)');
+        const ctrlC = abortOnCtrlC(
+          `interrupted (Ctrl-C); nothing was gated, and the outputs in ${o.out} are incomplete. Run \`maspo demo\` again`,
+        );
         try {
           const r = await runDemo({
             out: o.out,
@@ -42,6 +45,10 @@ export function registerDemo(program: Command): void {
             ...(limit ? { limit } : {}),
           });
           process.exitCode = r.exitCode;
+        } catch (err) {
+          // Whichever layer noticed the abort first, report the Ctrl-C message, not its own.
+          if (ctrlC.signal.aborted && isAbort(err)) throw ctrlC.signal.reason;
+          throw err;
         } finally {
           ctrlC.dispose();
         }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { isAbort } from '../../llm/errors.js';
+import { abortOnCtrlC } from '../interrupt.js';
 
 const num = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -34,6 +36,10 @@ export function registerEval(program: Command): void {
       '.maspo/results.json',
     )
     .option('--no-optimize', 'never optimize: fail when the prompt artifact is missing or stale')
+    .option(
+      '--update-prompts',
+      'when the prompt artifact is stale, re-optimize it in place (default: into .maspo/prompts/<config name>.prompts.json, the artifact unchanged)',
+    )
     .option('--seed-prompts', "evaluate the config's own prompts (no artifact, no optimization)")
     .option('--limit <n>', 'at most n items per suite', num('limit', 1, 1e9))
     .option('--alpha <p>', 'significance level of the paired tests', num('alpha', 1e-9, 0.5))
@@ -54,6 +60,7 @@ export function registerEval(program: Command): void {
     )
     .option('--shard-dir <dir>', 'where --shard writes its results file')
     .option('--merge <dir>', "merge the shards' results in DIR and gate them as one run (runs no suite)")
+    .option('--verbose', "Vitest's own output: a line per item and the slow-test list")
     .action(async (filters: string[], o: Record<string, unknown>) => {
       const { runEval } = await import('../../harness/run.js');
       const { parseShard } = await import('../../harness/shard.js');
@@ -65,40 +72,57 @@ export function registerEval(program: Command): void {
       }
       const baselineGiven =
         program.commands.find((c) => c.name() === 'eval')?.getOptionValueSource('baseline') === 'cli';
-      const out = await runEval({
-        config: o.config as string,
-        ...(o.prompts ? { prompts: o.prompts as string } : {}),
-        ...(baselineGiven ? { baseline: o.baseline as string } : {}),
-        summary: o.summary as string,
-        dashboard: o.dashboard as string,
-        history: o.history as string,
-        latest: o.results as string,
-        noOptimize: o.optimize === false,
-        seedPrompts: Boolean(o.seedPrompts),
-        ...(o.limit ? { limit: o.limit as number } : {}),
-        ...(o.alpha !== undefined ? { alpha: o.alpha as number } : {}),
-        ...(o.tolerance !== undefined
-          ? { accuracyTolerance: o.tolerance as number, misalignmentTolerance: o.tolerance as number }
-          : {}),
-        ...(o.maxErrorRate !== undefined ? { maxErrorRate: o.maxErrorRate as number } : {}),
-        ...(o.confirm !== undefined ? { confirm: Math.round(o.confirm as number) } : {}),
-        ...(o.confirmBaseline ? { confirmBaseline: true } : {}),
-        ...(shard ? { shard } : {}),
-        ...(o.shardDir ? { shardDir: o.shardDir as string } : {}),
-        ...(o.merge ? { merge: o.merge as string } : {}),
-        filters,
-      });
-      const lines = [`maspo eval: ${out.message}`];
+      const ctrlC = abortOnCtrlC(
+        'interrupted (Ctrl-C); nothing was gated and no results or reports were written. Run `maspo eval` again',
+      );
+      let out: Awaited<ReturnType<typeof runEval>>;
+      try {
+        out = await runEval({
+          config: o.config as string,
+          ...(o.prompts ? { prompts: o.prompts as string } : {}),
+          ...(baselineGiven ? { baseline: o.baseline as string } : {}),
+          summary: o.summary as string,
+          dashboard: o.dashboard as string,
+          history: o.history as string,
+          latest: o.results as string,
+          noOptimize: o.optimize === false,
+          ...(o.updatePrompts ? { updatePrompts: true } : {}),
+          seedPrompts: Boolean(o.seedPrompts),
+          ...(o.limit ? { limit: o.limit as number } : {}),
+          ...(o.alpha !== undefined ? { alpha: o.alpha as number } : {}),
+          ...(o.tolerance !== undefined
+            ? { accuracyTolerance: o.tolerance as number, misalignmentTolerance: o.tolerance as number }
+            : {}),
+          ...(o.maxErrorRate !== undefined ? { maxErrorRate: o.maxErrorRate as number } : {}),
+          ...(o.confirm !== undefined ? { confirm: Math.round(o.confirm as number) } : {}),
+          ...(o.confirmBaseline ? { confirmBaseline: true } : {}),
+          ...(shard ? { shard } : {}),
+          ...(o.shardDir ? { shardDir: o.shardDir as string } : {}),
+          ...(o.merge ? { merge: o.merge as string } : {}),
+          ...(o.verbose ? { verbose: true } : {}),
+          signal: ctrlC.signal,
+          filters,
+        });
+      } catch (err) {
+        // An optimization stopped by Ctrl-C: the Ctrl-C message (exit 130), not the layer's own.
+        if (ctrlC.signal.aborted && isAbort(err)) throw ctrlC.signal.reason;
+        throw err;
+      } finally {
+        ctrlC.dispose();
+      }
+      // Unusable input: one line, printed once (by the CLI's error path).
+      if (out.exitCode === 2) throw new UsageError(out.message);
+      // The gate reporter (and a confirmation stage) already printed the verdict: it is not repeated here.
+      const lines = out.run?.gate ? [] : [`maspo eval: ${out.message}`];
       if (out.run && !shard) {
-        if (out.run.simulated) lines.push('  (simulated model: these numbers say nothing about a real LLM)');
         lines.push(
+          `maspo eval: reports${out.run.simulated ? ' (simulated model: these numbers say nothing about a real LLM)' : ''}`,
           `  summary:   ${out.summaryFile}`,
           `  dashboard: ${out.dashboardFile}`,
           `  results:   ${out.latestFile}`,
         );
       }
       process.stdout.write(`${lines.join('\n')}\n`);
-      if (out.exitCode === 2) throw new UsageError(out.message);
       process.exitCode = out.exitCode;
     });
 }

@@ -193,6 +193,12 @@ export function registerGrade(program: Command): void {
       const letters = parseLetters(opts.letters);
       const text = await readInput(opts.input);
       const rows = parseGradeInput(text, t, opts.input);
+      if (rows.length === 0) {
+        const what = opts.input === '-' ? 'standard input' : opts.input;
+        throw new UsageError(
+          `${what}: no predictions to grade (the input is empty or only blank lines); give one JSON object per line, e.g. {"id":1,"prediction":"\\boxed{2}","gold":"2"}`,
+        );
+      }
       const results = await gradeLines(t, rows, { dataDir: opts.dataDir, letters, file: opts.input });
       const out = results.map((r) => JSON.stringify(r)).join('\n');
       if (out !== '') {

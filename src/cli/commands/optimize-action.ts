@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { BenchmarkId } from '../../datasets/types.js';
 import { UsageError } from '../../errors.js';
+import { defaultArtifactPath } from '../../optimize/artifact-path.js';
 import { type OptimizeResult, optimize, ResumeError } from '../../optimize/index.js';
 import { formatReport } from '../../optimize/report.js';
 import type { ProgressInfo } from '../../optimize/search.js';
+import { shellCommand } from '../../util/shell.js';
 import { abortOnCtrlC } from '../interrupt.js';
 
 /** The flags of `maspo optimize`. */
@@ -31,6 +33,9 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<Optimize
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+  const { preflightConfig } = await import('../../config/preflight.js');
+  // A dry run or a replayed cache sends nothing, so it needs no API key.
+  preflightConfig(config, { needsKeys: !flags.dryRun && config.llm.cache.mode !== 'replay' });
   if (flags.benchmark && !config.benchmarks.includes(flags.benchmark as BenchmarkId)) {
     throw new UsageError(
       `--benchmark ${flags.benchmark}: not one of ${flags.config}'s benchmarks (${config.benchmarks.join(', ')})`,
@@ -38,7 +43,8 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<Optimize
   }
   const { createLlmClient } = await import('../../llm/client.js');
   const client = createLlmClient(config.llm);
-  const ctrlC = abortOnCtrlC('interrupted (Ctrl-C); continue with `maspo optimize --resume`');
+  const resume = resumeCommand(flags);
+  const ctrlC = abortOnCtrlC(`interrupted (Ctrl-C); continue with:\n  ${resume()}`);
   const bar = await progressBar(flags.progress !== false && !flags.dryRun && process.stderr.isTTY === true);
   let result: OptimizeResult;
   try {
@@ -46,11 +52,12 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<Optimize
       client,
       ...(flags.resume !== undefined ? { resume: flags.resume } : {}),
       ...(flags.dryRun ? { dryRun: true } : {}),
-      ...(flags.out ? { out: flags.out } : {}),
+      out: flags.out ?? defaultArtifactPath(flags.config),
       ...(flags.runsDir ? { runsDir: flags.runsDir } : {}),
       ...(flags.benchmark ? { benchmark: flags.benchmark as BenchmarkId } : {}),
       signal: ctrlC.signal,
       onProgress: (p) => bar.update(p, client.usage().total.usd),
+      notify: (m) => process.stderr.write(`maspo: ${m}\n`),
     });
   } catch (err) {
     if (err instanceof ResumeError) throw new UsageError(err.message);
@@ -85,8 +92,35 @@ export async function runOptimizeCommand(flags: OptimizeFlags): Promise<Optimize
     return result;
   }
   process.stdout.write(formatReport(result, client.usage()));
+  if (result.artifact.stoppedBy && result.runId) {
+    process.stdout.write(
+      `to continue this run, raise the budget (llm.budget in ${flags.config}) and run:\n  ${resume(result.runId)}\n`,
+    );
+  }
   return result;
 }
+
+/**
+ * The command that continues this run, as the user can paste it: the same config, runs dir, artifact
+ * path and benchmark (each shell-quoted), and the run id once it is known (else the latest run of the
+ * config).
+ */
+function resumeCommand(flags: OptimizeFlags): (runId?: string) => string {
+  return (runId) =>
+    shellCommand([
+      'maspo',
+      'optimize',
+      '--config',
+      flags.config,
+      ...(runId ? ['--resume', runId] : ['--resume']),
+      ...(flags.runsDir && flags.runsDir !== DEFAULT_RUNS_DIR ? ['--runs-dir', flags.runsDir] : []),
+      ...(flags.out && flags.out !== DEFAULT_OUT ? ['--out', flags.out] : []),
+      ...(flags.benchmark ? ['--benchmark', flags.benchmark] : []),
+    ]);
+}
+
+const DEFAULT_RUNS_DIR = '.maspo/runs';
+const DEFAULT_OUT = 'maspo.prompts.json';
 
 async function progressBar(
   enabled: boolean,

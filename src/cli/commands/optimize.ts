@@ -15,7 +15,10 @@ export function registerOptimize(program: Command): void {
       'walk the schedule and print the exact call counts and a cost estimate; spend nothing',
     )
     .option('--json', 'with --dry-run: print the counts as JSON')
-    .option('-o, --out <file>', 'artifact path', 'maspo.prompts.json')
+    .option(
+      '-o, --out <file>',
+      'artifact path (default maspo.prompts.json next to the config, where `maspo eval` looks)',
+    )
     .option('--runs-dir <dir>', 'where run directories live', '.maspo/runs')
     .option('-b, --benchmark <id>', "which of the config's benchmarks to optimize for (default: the first)")
     .option('--no-progress', 'no progress bar')

@@ -1,14 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildSystem, loadConfig } from '../../config/index.js';
+import { preflightConfig } from '../../config/preflight.js';
 import type { Split } from '../../datasets/types.js';
-import { UsageError } from '../../errors.js';
+import { ThresholdError, UsageError } from '../../errors.js';
 import { createLlmClient } from '../../llm/client.js';
 import { isAbort } from '../../llm/errors.js';
 import { formatRunSummary, runBenchmark, writeRunOutputs } from '../../mas/run.js';
 import { validatePrompts } from '../../mas/schema.js';
 import type { PromptMap } from '../../mas/types.js';
-import { applyTopology, type PrunedTopology, prunedTopologySchema } from '../../optimize/prune.js';
+import { applyTopology, type PrunedTopology } from '../../optimize/prune.js';
 import type { Scorer } from '../../tasks/types.js';
 import { positiveInt } from '../flags.js';
 import { abortOnCtrlC } from '../interrupt.js';
@@ -23,20 +24,48 @@ export interface RunFlags {
   dataDir?: string;
   concurrency?: string;
   cache?: string;
+  maxErrorRate?: string;
   progress: boolean;
 }
 
 const SPLITS = ['train', 'dev', 'test'] as const;
 
+/** Default of `--max-error-rate`: a run where more than 5% of the items errored is not a result. */
+export const DEFAULT_MAX_ERROR_RATE = 0.05;
+
+function parseMaxErrorRate(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_MAX_ERROR_RATE;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`--max-error-rate must be a fraction between 0 and 1 (e.g. 0.05), got "${v}"`);
+  return n;
+}
+
+/** The line `maspo run` fails with (exit 1) when too many items errored; null when within the ceiling. */
+export function errorRateVerdict(
+  benchmark: string,
+  errors: number,
+  n: number,
+  maxErrorRate: number,
+): string | null {
+  const rate = n === 0 ? 0 : errors / n;
+  if (rate <= maxErrorRate) return null;
+  const pct = (x: number) => `${(100 * x).toFixed(1).replace(/\.0$/, '')}%`;
+  return `${benchmark}: ${errors} of ${n} items errored (${pct(rate)}), above --max-error-rate ${maxErrorRate} (${pct(maxErrorRate)}); the results are not usable. Fix the cause (see "errors" above) or raise --max-error-rate`;
+}
+
+/** What `--prompts` gave: the prompt map, and the benchmark it was optimized for when it is an artifact. */
 export interface PromptsFile {
   prompts: PromptMap;
+  /** Set for a maspo.prompts.json artifact: its prompts apply to this benchmark only. */
+  benchmark?: string;
   /** An artifact of a pruned system (`optimize.prune`): the topology its prompts are for. */
   topology?: PrunedTopology;
 }
 
 /**
- * Reads `--prompts`: a maspo.prompts.json artifact (its `prompts`, and its pruned `topology` if any) or a
- * plain `{ agentId: prompt }` map.
+ * Reads `--prompts`: a maspo.prompts.json artifact (validated like `maspo eval` validates it; its
+ * `prompts`, `benchmark` and pruned `topology` if any) or a plain `{ agentId: prompt }` map.
  */
 export async function readPromptsFile(file: string): Promise<PromptsFile> {
   let raw: unknown;
@@ -49,6 +78,20 @@ export async function readPromptsFile(file: string): Promise<PromptsFile> {
     );
   }
   const obj = raw as Record<string, unknown> | null;
+  if (obj && typeof obj === 'object' && !Array.isArray(obj) && 'format' in obj) {
+    const { readArtifact, ArtifactError } = await import('../../optimize/artifact.js');
+    try {
+      const artifact = readArtifact(file);
+      return {
+        prompts: artifact.prompts,
+        benchmark: artifact.benchmark,
+        ...(artifact.topology ? { topology: artifact.topology } : {}),
+      };
+    } catch (err) {
+      if (err instanceof ArtifactError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
   const map =
     obj && typeof obj === 'object' && obj.prompts && typeof obj.prompts === 'object' ? obj.prompts : obj;
   if (
@@ -60,14 +103,6 @@ export async function readPromptsFile(file: string): Promise<PromptsFile> {
     throw new UsageError(
       `${file}: expected a maspo.prompts.json artifact or a JSON object mapping agent ids to prompt templates`,
     );
-  }
-  if (obj && obj.topology !== undefined && map !== obj) {
-    const t = prunedTopologySchema.safeParse(obj.topology);
-    if (!t.success)
-      throw new UsageError(
-        `${file}: topology: ${t.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}. Re-run \`maspo optimize\` to regenerate it`,
-      );
-    return { prompts: map as PromptMap, topology: t.data };
   }
   return { prompts: map as PromptMap };
 }
@@ -86,6 +121,7 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
     throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got "${flags.split}"`);
   const limit = positiveInt('--limit', flags.limit) ?? config.eval?.limit;
   const concurrency = positiveInt('--concurrency', flags.concurrency);
+  const maxErrorRate = parseMaxErrorRate(flags.maxErrorRate);
   if (flags.benchmark && !config.benchmarks.includes(flags.benchmark)) {
     throw new UsageError(
       `--benchmark ${flags.benchmark}: ${flags.config} declares ${config.benchmarks.join(', ')}; pick one of them or add it to \`benchmarks\``,
@@ -99,6 +135,19 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
   const outRoot = resolve(flags.out ?? join('.maspo', 'out', config.name));
   const promptsFile = flags.prompts ? await readPromptsFile(flags.prompts) : undefined;
   const prompts = promptsFile?.prompts;
+  if (promptsFile?.benchmark !== undefined) {
+    const { artifactAppliesTo } = await import('../../optimize/artifact.js');
+    const others = benchmarks.filter((b) => !artifactAppliesTo(promptsFile, b));
+    if (others.length > 0) {
+      const own = promptsFile.benchmark;
+      const fix = config.benchmarks.includes(own)
+        ? `pass --benchmark ${own}`
+        : `optimize for ${others[0]} (\`maspo optimize --config ${flags.config}\`)`;
+      throw new UsageError(
+        `${flags.prompts}: optimized for ${own}, not for ${others.join(', ')}; an artifact's prompts apply to its own benchmark only (as in \`maspo eval\`). Fix: ${fix}, or give a plain {"agentId": "prompt"} map`,
+      );
+    }
+  }
 
   const datasets = await import('../../datasets/index.js');
   // Inline benchmarks read their own files: a data dir is needed only for built-in ones.
@@ -119,10 +168,14 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
     ...(cacheMode ? { cache: { ...config.llm.cache, mode: cacheMode as 'off' } } : {}),
   };
 
+  // Nothing is sent before every model resolves and every API key is set (exit 2 otherwise).
+  preflightConfig(config, { needsKeys: llm.cache.mode !== 'replay' });
+
   const ctrlC = abortOnCtrlC(
     `interrupted (Ctrl-C); nothing was written for the unfinished benchmark. Re-run \`maspo run\`${llm.cache.mode === 'off' ? '' : ' (the calls already made are reused from the cache)'}`,
     opts.signal,
   );
+  const failures: string[] = [];
   try {
     for (const benchmark of benchmarks) {
       await runOne(benchmark);
@@ -134,6 +187,8 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
   } finally {
     ctrlC.dispose();
   }
+  // Every benchmark's outputs are written first; then the run fails as a whole (exit 1).
+  if (failures.length > 0) throw new ThresholdError(failures.join('\nmaspo: '));
 
   async function runOne(benchmark: string): Promise<void> {
     let system = buildSystem(config, benchmark);
@@ -181,6 +236,8 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
       const dir = benchmarks.length > 1 ? join(outRoot, benchmark) : outRoot;
       await writeRunOutputs(dir, record, traces);
       process.stdout.write(`${formatRunSummary(record, dir)}\n`);
+      const failed = errorRateVerdict(benchmark, record.errors, record.n, maxErrorRate);
+      if (failed) failures.push(failed);
     } finally {
       bar?.stop();
       await scorer.close?.();

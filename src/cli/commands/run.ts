@@ -22,6 +22,10 @@ export function registerRun(program: Command): void {
       '--concurrency <n>',
       'items in flight at once (default 16; the LLM layer limits calls per endpoint)',
     )
+    .option(
+      '--max-error-rate <fraction>',
+      'most errored items tolerated, as a share of the items (0–1, default 0.05); above it the run exits 1',
+    )
     .option('--cache <mode>', 'override llm.cache.mode: off | read-write | replay')
     .option('--no-progress', 'no progress bar')
     .action(async (flags: RunFlags) => {
