@@ -95,7 +95,15 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
       skip: `config ${config.file ?? config.name} does not list ${opts.benchmark} in \`benchmarks\``,
     };
   }
-  const system = opts.system ?? buildSystem(config, opts.benchmark);
+  // Prompts (and a pruned topology) from the pre-step apply when this suite runs the config they were optimized for.
+  const sameConfig =
+    typeof source === 'string' && p.configPath !== undefined && resolve(p.configPath) === source;
+  const fromPrestep = !opts.system && (sameConfig || opts.config === undefined);
+  const declared = opts.system ?? buildSystem(config, opts.benchmark);
+  const topology = fromPrestep ? topologyForSuite(p.prompts, opts.benchmark) : undefined;
+  const system = topology
+    ? (await import('../optimize/prune.js')).applyTopology(declared, topology)
+    : declared;
   const split: Split = opts.split ?? config.eval?.split ?? 'test';
   const dataDir = config.data.dir ?? p.dataDir;
   const { loadBenchmarkSplit } = await import('../datasets/index.js');
@@ -116,13 +124,7 @@ async function prepare(opts: BenchmarkSuiteOptions): Promise<SuiteContext | { sk
     };
   }
 
-  // Prompts from the pre-step apply when this suite runs the config they were optimized for.
-  const sameConfig =
-    typeof source === 'string' && p.configPath !== undefined && resolve(p.configPath) === source;
-  const prompts =
-    !opts.system && (sameConfig || opts.config === undefined)
-      ? promptsForSuite(p.prompts, system, opts.benchmark)
-      : undefined;
+  const prompts = fromPrestep ? promptsForSuite(p.prompts, system, opts.benchmark) : undefined;
   const effective = Object.fromEntries(system.agents.map((a) => [a.id, prompts?.[a.id] ?? a.prompt]));
   const { scorerForBenchmark } = await import('../tasks/index.js');
   let llm: LlmSettingsInput = {
@@ -174,6 +176,15 @@ export function promptsForSuite(
     if (override !== undefined) prompts[a.id] = override;
   }
   return Object.keys(prompts).length ? prompts : undefined;
+}
+
+/** The pruned topology the pre-step's prompts are for, when they apply to this benchmark. */
+export function topologyForSuite(
+  info: PromptsInfo | undefined,
+  benchmark: string,
+): PromptsInfo['topology'] | undefined {
+  if (!info || info.source === 'config' || !info.benchmarks?.includes(benchmark)) return undefined;
+  return info.topology;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

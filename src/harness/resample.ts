@@ -7,10 +7,11 @@ import type { LlmSettingsInput } from '../llm/config.js';
 import { scoreTrace, usageOfTraces } from '../mas/evaluate.js';
 import { executeItem } from '../mas/execute.js';
 import type { PromptMap, System } from '../mas/types.js';
+import { applyTopology } from '../optimize/prune.js';
 import { scorerFor } from '../tasks/index.js';
 import type { Scorer } from '../tasks/types.js';
 import { scoredFields } from './aggregate.js';
-import { promptsForSuite } from './define.js';
+import { promptsForSuite, topologyForSuite } from './define.js';
 import type { ItemResultRecord, PromptsInfo } from './types.js';
 import { ITEM_RECORD_VERSION } from './types.js';
 
@@ -78,7 +79,9 @@ export async function createItemSampler(o: SamplerOptions): Promise<ItemSampler>
     if (!s) {
       s = (async () => {
         const id = benchmark as BenchmarkId;
-        const system = buildSystem(config, id);
+        const declared = buildSystem(config, id);
+        const topology = topologyForSuite(o.prompts, benchmark);
+        const system = topology ? applyTopology(declared, topology) : declared;
         const split: Split = config.eval?.split ?? 'test';
         const { loadSplit } = await import('../datasets/index.js');
         let items = await loadSplit(id, split, { ...(dataDir ? { dataDir } : {}) });

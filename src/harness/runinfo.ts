@@ -166,5 +166,14 @@ export function promptsInfoFromArtifact(
     ...(curves && Object.keys(curves).length ? { curves } : {}),
     benchmarks: [artifact.benchmark],
     simulated: artifact.simulated,
+    ...(artifact.topology
+      ? {
+          topology: {
+            agents: artifact.topology.agents,
+            edges: artifact.topology.edges,
+            output: artifact.topology.output,
+          },
+        }
+      : {}),
   };
 }

@@ -150,6 +150,8 @@ export interface PromptsInfo {
   /** Benchmarks the prompts were optimized for; suites of other benchmarks keep their seed prompts. */
   benchmarks?: string[];
   simulated?: boolean;
+  /** The pruned topology the prompts are for (`optimize.prune`); suites of those benchmarks run it. */
+  topology?: { agents: string[]; edges: Array<[string, string]>; output: string };
 }
 
 export interface GateFailure {

@@ -4,6 +4,7 @@ import type { Item } from '../datasets/types.js';
 import { simWorldFingerprint } from '../llm/sim/index.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { hashValue } from '../util/hash.js';
+import { prunedTopologySchema } from './prune.js';
 
 /** The prompt artifact `maspo.prompts.json`: what was optimized, for what, and how well it validated. */
 
@@ -80,6 +81,11 @@ export const promptArtifactSchema = z.object({
     }),
   ),
   validation: validationSchema.nullable(),
+  /**
+   * Set when `optimize.prune` pruned the system before the search: the topology the prompts are for
+   * (`maspo run --prompts` and `maspo eval` apply it). Absent: the declared system, unchanged.
+   */
+  topology: prunedTopologySchema.optional(),
   /** Why the search ended early (a budget), or null. */
   stoppedBy: z.string().nullable(),
 });

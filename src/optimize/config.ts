@@ -64,6 +64,17 @@ const singleAgentSchema = z
   })
   .strict();
 
+/** Topology pruning before the search (src/optimize/prune.ts). */
+export const pruneSettingsSchema = z
+  .object({
+    /** Largest accepted fall of pool (train) accuracy, as a fraction (0.05 = 5 points), vs the unpruned system. */
+    maxDrop: z.number().min(0).max(1).default(0.05),
+    /** Also try dropping single edges (default: agents only). */
+    edges: z.boolean().default(false),
+  })
+  .strict();
+export type PruneSettings = z.infer<typeof pruneSettingsSchema>;
+
 export const optimizeSettingsSchema = z
   .object({
     strategy: z.enum(['maspo', 'spo', 'tpe', 'single-agent']).default('maspo'),
@@ -127,6 +138,11 @@ export const optimizeSettingsSchema = z
     concurrency: z.number().int().positive().default(32),
     /** Seed of the search; defaults to the config's top-level seed. */
     seed: z.number().int().optional(),
+    /**
+     * Prune agents (and optionally edges) of the system by measured contribution on the pool before the
+     * search; the artifact records the pruned topology. Unset: no pruning.
+     */
+    prune: pruneSettingsSchema.optional(),
     validation: validationSchema.default({ enabled: true, split: 'dev', keep: 'unless-worse', alpha: 0.05 }),
     spo: spoSchema.default({ votes: 4 }),
     tpe: tpeSchema.default({ candidatesPerAgent: 4, trials: 12, initTrials: 4, gamma: 0.25 }),

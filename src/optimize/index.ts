@@ -13,6 +13,7 @@ import {
   type PromptArtifact,
 } from './artifact.js';
 import { promptHash } from './beam.js';
+import type { PrunedTopology } from './prune.js';
 import {
   type CallSummary,
   diffSummary,
@@ -129,7 +130,15 @@ export function resolveModels(config: Pick<MaspoConfig, 'models' | 'optimize'>):
 /** Runs the configured strategy, validates, and writes the prompt artifact (MASPO-ALGORITHM.md). */
 export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Promise<OptimizeResult> {
   const settings = config.optimize;
-  const { benchmark, system, models, seed, loadSplit, pool, hashes } = await searchInputs(config, opts);
+  const {
+    benchmark,
+    system: declared,
+    models,
+    seed,
+    loadSplit,
+    pool,
+    hashes,
+  } = await searchInputs(config, opts);
   const strategy = await strategyFor(settings.strategy);
   const run = await openRun(
     { config, benchmark, hashes, models, strategy: strategy.name },
@@ -146,14 +155,31 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
   const scorer =
     opts.scorer ??
     (config.customBenchmarks?.[benchmark]
-      ? (await import('../tasks/index.js')).scorerForBenchmark(config, benchmark, system.task, {
+      ? (await import('../tasks/index.js')).scorerForBenchmark(config, benchmark, declared.task, {
           client: run.client,
           seed,
         })
-      : await defaultScorer(system.task));
+      : await defaultScorer(declared.task));
   const executeFn = opts.execute ?? (await defaultExecute(models.agent, scorer, opts.signal));
   const { client, recorder } = run;
   await run.start();
+  // Topology pruning (optimize.prune, src/optimize/prune.ts): the search then runs on the pruned system.
+  const pruned = settings.prune
+    ? await (await import('./prune.js')).pruneTopology({
+        system: declared,
+        items: pool,
+        prompts: Object.fromEntries(declared.agents.map((a) => [a.id, a.prompt])),
+        settings: settings.prune,
+        execute: (s, item, prompts) => executeFn(s, item, prompts, client),
+        grade: async (item, output) => {
+          const r = await scorer.score(item, output);
+          return r.error ? null : r.correct;
+        },
+        concurrency: settings.concurrency,
+        ...(opts.dryRun ? { measureOnly: true } : {}),
+      })
+    : null;
+  const system = pruned?.system ?? declared;
   const ctx: SearchContext = {
     system,
     pool,
@@ -206,6 +232,7 @@ export async function optimize(config: MaspoConfig, opts: OptimizeOptions): Prom
     seedPrompts,
     validation,
     stoppedBy,
+    ...(pruned ? { topology: pruned.topology } : {}),
   });
 
   const artifactPath = await run.finish(artifact, opts.out, {
@@ -335,6 +362,7 @@ function buildArtifact(a: {
   seedPrompts: PromptMap;
   validation: ArtifactValidation | null;
   stoppedBy: string | null;
+  topology?: PrunedTopology;
 }): PromptArtifact {
   const { system, search, validation, models } = a;
   const keepSeed = validation?.kept === 'seed';
@@ -369,6 +397,7 @@ function buildArtifact(a: {
       }),
     ),
     validation,
+    ...(a.topology ? { topology: a.topology } : {}),
     stoppedBy: a.stoppedBy,
   };
 }

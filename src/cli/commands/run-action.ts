@@ -9,6 +9,7 @@ import { isAbort } from '../../llm/errors.js';
 import { formatRunSummary, runBenchmark, writeRunOutputs } from '../../mas/run.js';
 import { validatePrompts } from '../../mas/schema.js';
 import type { PromptMap } from '../../mas/types.js';
+import { applyTopology, type PrunedTopology } from '../../optimize/prune.js';
 import type { Scorer } from '../../tasks/types.js';
 import { positiveInt } from '../flags.js';
 import { abortOnCtrlC } from '../interrupt.js';
@@ -58,11 +59,13 @@ export interface PromptsFile {
   prompts: PromptMap;
   /** Set for a maspo.prompts.json artifact: its prompts apply to this benchmark only. */
   benchmark?: string;
+  /** An artifact of a pruned system (`optimize.prune`): the topology its prompts are for. */
+  topology?: PrunedTopology;
 }
 
 /**
  * Reads `--prompts`: a maspo.prompts.json artifact (validated like `maspo eval` validates it; its
- * `prompts` and `benchmark`) or a plain `{ agentId: prompt }` map.
+ * `prompts`, `benchmark` and pruned `topology` if any) or a plain `{ agentId: prompt }` map.
  */
 export async function readPromptsFile(file: string): Promise<PromptsFile> {
   let raw: unknown;
@@ -79,7 +82,11 @@ export async function readPromptsFile(file: string): Promise<PromptsFile> {
     const { readArtifact, ArtifactError } = await import('../../optimize/artifact.js');
     try {
       const artifact = readArtifact(file);
-      return { prompts: artifact.prompts, benchmark: artifact.benchmark };
+      return {
+        prompts: artifact.prompts,
+        benchmark: artifact.benchmark,
+        ...(artifact.topology ? { topology: artifact.topology } : {}),
+      };
     } catch (err) {
       if (err instanceof ArtifactError) throw new UsageError(err.message);
       throw err;
@@ -184,7 +191,14 @@ export async function runCommand(flags: RunFlags, opts: RunCommandOptions = {}):
   if (failures.length > 0) throw new ThresholdError(failures.join('\nmaspo: '));
 
   async function runOne(benchmark: string): Promise<void> {
-    const system = buildSystem(config, benchmark);
+    let system = buildSystem(config, benchmark);
+    if (promptsFile?.topology) {
+      try {
+        system = applyTopology(system, promptsFile.topology);
+      } catch (err) {
+        throw new UsageError(`${flags.prompts}: ${(err as Error).message}`);
+      }
+    }
     if (prompts) {
       const issues = validatePrompts(system, prompts, 'prompts');
       if (issues.length > 0) {
