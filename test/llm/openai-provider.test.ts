@@ -170,7 +170,9 @@ describe('OpenAI provider through the real SDK', () => {
 
   it('a call budget holds under concurrency: calls in flight count as spent', async () => {
     const { server, client } = await setup(
-      (_r, res) => setTimeout(() => json(res, 200, chatCompletion('ok')), 20),
+      (_r, res) => {
+        setTimeout(() => json(res, 200, chatCompletion('ok')), 20);
+      },
       { budget: { total: { calls: 3 } } },
     );
     const settled = await Promise.allSettled(
