@@ -86,7 +86,12 @@ export async function confirmStage(
   }
   if (final === gate) return gate;
   run.gate = final;
-  for (const line of formatVerdict(final)) o.log(line);
+  // The verdict was printed once already; print it again only when confirmation changed it.
+  const before = formatVerdict(gate).join('\n');
+  if (formatVerdict(final).join('\n') !== before) {
+    o.log('maspo gate, after confirmation on fresh samples:');
+    for (const line of formatVerdict(final)) o.log(line);
+  }
   for (const note of final.notes.slice(gate.notes.length)) o.log(`  note: ${note}`);
   rewriteReports(run, baseline, o.files);
   return final;

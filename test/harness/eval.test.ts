@@ -95,6 +95,8 @@ describe('maspo eval exit codes (simulated model)', () => {
       dir,
     );
     expect(r.code).toBe(1);
+    // The verdict once, also when the confirmation stage only adds a note.
+    expect(r.out.split('maspo gate: FAILED').length - 1).toBe(1);
     expect(r.out).toMatch(
       /FAIL math500 accuracy: baseline \d+\.\d% → now \d+\.\d% \(exact McNemar one-sided p=\S+, Holm-adjusted p=\S+ ≤ α=0\.05 over \d+ paired test\(s\), on 100 paired items/,
     );
