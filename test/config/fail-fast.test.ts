@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countNodes, MAX_CONFIG_BYTES } from '../../src/config/bounds.js';
 import { InvalidConfigError, loadConfig } from '../../src/config/index.js';
 import { preflightConfig } from '../../src/config/preflight.js';
+import { countNodes, MAX_CONFIG_BYTES } from '../../src/util/bounds.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'maspo-failfast-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -122,6 +122,19 @@ directives:
     expect(() => parseWorld('a: [', 'w.yaml')).toThrow(/w\.yaml: not valid YAML/);
   });
 
+  it('a world file is bounded like a config: an alias bomb is refused, naming the file', () => {
+    const lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 10; i++)
+      lines.push(`a${i}: &a${i} [${Array.from({ length: 9 }, () => `*a${i - 1}`).join(',')}]`);
+    lines.push('directives: *a9');
+    expect(() => parseWorld(`${lines.join('\n')}\n`, 'bomb-world.yaml')).toThrow(
+      /bomb-world\.yaml: expands to more than 100,000 values/,
+    );
+    expect(() => parseWorld(`# ${'x'.repeat(6 * 1024 * 1024)}\n`, 'huge-world.yaml')).toThrow(
+      /huge-world\.yaml: the file is larger than a world file may be/,
+    );
+  });
+
   it('seed prompts carry no directive; directives are matched outside the question and context', () => {
     const { provider } = sim();
     const it0 = items('math500')[0]!;

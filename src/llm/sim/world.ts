@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
+import { countNodes, MAX_CONFIG_BYTES, MAX_CONFIG_NODES } from '../../util/bounds.js';
 
 /** The simulated model's world: directives, model skills, difficulty, judge and optimizer behaviour. */
 
@@ -224,12 +225,21 @@ export class WorldError extends Error {
 
 /** Parses and validates a world from YAML text; errors name the file and the field. */
 export function parseWorld(text: string, source = 'world'): World {
+  // The same bounds as a config: a world file is user input too (llm.sim.worldPath).
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES)
+    throw new WorldError(
+      `${source}: the file is larger than a world file may be (${MAX_CONFIG_BYTES / 1024 / 1024} MB). Fix: check that llm.sim.worldPath names a world file`,
+    );
   let raw: unknown;
   try {
     raw = yaml.load(text);
   } catch (e) {
     throw new WorldError(`${source}: not valid YAML: ${(e as Error).message}`);
   }
+  if (countNodes(raw) > MAX_CONFIG_NODES)
+    throw new WorldError(
+      `${source}: expands to more than ${MAX_CONFIG_NODES.toLocaleString('en-US')} values (YAML aliases repeated over and over?). Fix: write the world out without nested aliases`,
+    );
   const r = worldSchema.safeParse(raw);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
