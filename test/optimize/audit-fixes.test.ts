@@ -175,7 +175,7 @@ describe('misalignment buffer, budget stop, judge statistics, dry run', () => {
   }, 60_000);
 
   it("a budget stop's report matches the checkpoint: no judgements of the rolled-back step", async () => {
-    const config = await tiny({}, { budget: { judge: { calls: 40 } } });
+    const config = await tiny({}, { budget: { judge: { calls: 80 } } });
     const { r, state } = await runIn(config, createLlmClient(config.llm));
     expect(r.artifact.stoppedBy).toMatch(/judge budget exhausted/);
     const search = state.search as MaspoState;
