@@ -8,6 +8,7 @@ import type { ChatRequest, ChatResponse, LlmClient } from '../llm/types.js';
 import { type ArtifactHashes, type PromptArtifact, writeArtifact } from './artifact.js';
 import { CountingClient, DryRunClient } from './calls.js';
 import { LEDGER_FILE, SpendLedger } from './ledger.js';
+import { LOCK_FILE, RunLock } from './run-lock.js';
 import { newRunId, nullRecorder, type Recorder, RunDir } from './rundir.js';
 import { type RoleCounts, type Spend, subCounts, zeroCounts, zeroSpend } from './spend.js';
 
@@ -141,7 +142,7 @@ export async function openRun(id: RunIdentity, opts: RunControlOptions): Promise
   const dryMeter = new Meter({}, id.config.llm?.prices ?? {});
   if (opts.dryRun) {
     const priced = new PricedClient(new DryRunClient(), dryMeter);
-    return new RunControl(id, null, null, new CountingClient(priced), priced, null, 0, null);
+    return new RunControl(id, null, null, new CountingClient(priced), priced, null, 0, null, null);
   }
   const runsDir = resolve(opts.runsDir ?? '.maspo/runs');
   let runDir: RunDir;
@@ -149,23 +150,31 @@ export async function openRun(id: RunIdentity, opts: RunControlOptions): Promise
   let carried: Spend | undefined;
   let eventsAtCheckpoint = 0;
   let cursor: number | null = null;
+  let lock: RunLock;
   if (opts.resume) {
     const runId = typeof opts.resume === 'string' ? opts.resume : findRunToResume(id, runsDir);
     runDir = RunDir.create(runsDir, runId);
-    const prev = runDir.readState(runStateSchema) as RunStateFile | null;
-    if (!prev)
-      throw new ResumeError(
-        `cannot resume ${runId}: ${runDir.statePath} does not exist. Start a new run without --resume.`,
-      );
-    refuseChangedInputs(runId, prev, id);
-    resumeState = prev.search ?? null;
-    carried = prev.spent ?? { ...zeroSpend(), calls: prev.paid ?? zeroCounts() };
-    // Steps after the last checkpoint are replayed: their events are in the log already.
-    const c = (resumeState as { cursor?: unknown } | null)?.cursor;
-    cursor = typeof c === 'number' ? c : null;
-    eventsAtCheckpoint = await runDir.openForResume(prev.events ?? null, cursor, notify);
+    lock = RunLock.acquire(join(runDir.dir, LOCK_FILE), runId, notify);
+    try {
+      const prev = runDir.readState(runStateSchema) as RunStateFile | null;
+      if (!prev)
+        throw new ResumeError(
+          `cannot resume ${runId}: ${runDir.statePath} does not exist. Start a new run without --resume.`,
+        );
+      refuseChangedInputs(runId, prev, id);
+      resumeState = prev.search ?? null;
+      carried = prev.spent ?? { ...zeroSpend(), calls: prev.paid ?? zeroCounts() };
+      // Steps after the last checkpoint are replayed: their events are in the log already.
+      const c = (resumeState as { cursor?: unknown } | null)?.cursor;
+      cursor = typeof c === 'number' ? c : null;
+      eventsAtCheckpoint = await runDir.openForResume(prev.events ?? null, cursor, notify);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
   } else {
     runDir = RunDir.create(runsDir, newRunId(id.hashes.config));
+    lock = RunLock.acquire(join(runDir.dir, LOCK_FILE), runDir.dir.split(/[\\/]/).at(-1)!, notify);
   }
   // The write-ahead ledger: every paid call of every process of this run, reserved before it is sent.
   const ledger = SpendLedger.open(join(runDir.dir, LEDGER_FILE), carried);
@@ -184,7 +193,7 @@ export async function openRun(id: RunIdentity, opts: RunControlOptions): Promise
     resumed = resumePoint(runId, runDir, cursor, ledger.previous.calls);
     notify(describeResume(resumed));
   }
-  return new RunControl(id, runId, runDir, client, null, resumeState, eventsAtCheckpoint, resumed);
+  return new RunControl(id, runId, runDir, client, null, resumeState, eventsAtCheckpoint, resumed, lock);
 }
 
 /** Without a run id: the latest run this very config started, else the latest of a config of the same
@@ -271,6 +280,8 @@ export class RunControl {
     /** Events logged when the search state was last checkpointed (what a resume replays from). */
     private eventsAtCheckpoint: number,
     readonly resumed: ResumePoint | null,
+    /** This process's hold on the run dir (null for a dry run). */
+    private readonly lock: RunLock | null,
   ) {
     this.previousPaid = { ...client.ledger.previous.calls };
     this.lastSearchState = snapshot(resumeState);
@@ -328,6 +339,7 @@ export class RunControl {
   /** Ctrl-C or an error: checkpoints the spend so far (the search state stays at its last checkpoint). */
   async saveAfterFailure(): Promise<void> {
     if (this.runDir) await this.runDir.writeState(this.stateFile(this.lastSearchState)).catch(() => {});
+    this.lock?.release();
   }
 
   /**
@@ -344,6 +356,7 @@ export class RunControl {
     await this.runDir.writeJson('report.json', report);
     await this.recorder.event({ type: 'run-end', status: this.status, artifact: artifactPath });
     this.client.ledger.close();
+    this.lock?.release();
     return artifactPath;
   }
 }
