@@ -58,6 +58,39 @@ const emptyTotals = (): UsageTotals => ({
   savedUsd: 0,
 });
 
+/** What a budget scope has used: calls, tokens (input + output) and USD. */
+export interface BudgetUse {
+  calls: number;
+  tokens: number;
+  usd: number;
+}
+
+/**
+ * Throws BudgetExhaustedError when one more call of `role` would take the total or the role's scope over
+ * its limit. `used` says what a scope has used so far: the process's meter, or a run's ledger across
+ * processes.
+ */
+export function checkBudgets(
+  limits: Partial<Record<BudgetScope, BudgetLimit>>,
+  role: CallRole,
+  used: (scope: BudgetScope) => BudgetUse,
+): void {
+  for (const scope of ['total', role] as const) {
+    const limit = limits[scope];
+    if (!limit) continue;
+    const u = used(scope);
+    if (limit.calls !== undefined && u.calls + 1 > limit.calls) {
+      throw new BudgetExhaustedError(scope, 'calls', limit.calls, u.calls);
+    }
+    if (limit.tokens !== undefined && u.tokens >= limit.tokens) {
+      throw new BudgetExhaustedError(scope, 'tokens', limit.tokens, u.tokens);
+    }
+    if (limit.usd !== undefined && u.usd >= limit.usd) {
+      throw new BudgetExhaustedError(scope, 'usd', limit.usd, u.usd);
+    }
+  }
+}
+
 /** Usage and cost accounting per role and per model, with budgets checked before each dispatch. */
 export class Meter {
   private readonly total = emptyTotals();
@@ -101,21 +134,14 @@ export class Meter {
 
   /** Throws BudgetExhaustedError when one more call of this role would go over a budget. */
   check(role: CallRole): void {
-    for (const scope of ['total', role] as const) {
-      const limit = this.budgets[scope];
-      if (!limit) continue;
+    checkBudgets(this.budgets, role, (scope) => {
       const spent = scope === 'total' ? this.total : this.byRole[scope];
-      if (limit.calls !== undefined && spent.calls + this.reserved[scope] + 1 > limit.calls) {
-        throw new BudgetExhaustedError(scope, 'calls', limit.calls, spent.calls + this.reserved[scope]);
-      }
-      const tokens = spent.inputTokens + spent.outputTokens;
-      if (limit.tokens !== undefined && tokens >= limit.tokens) {
-        throw new BudgetExhaustedError(scope, 'tokens', limit.tokens, tokens);
-      }
-      if (limit.usd !== undefined && spent.usd >= limit.usd) {
-        throw new BudgetExhaustedError(scope, 'usd', limit.usd, spent.usd);
-      }
-    }
+      return {
+        calls: spent.calls + this.reserved[scope],
+        tokens: spent.inputTokens + spent.outputTokens,
+        usd: spent.usd,
+      };
+    });
   }
 
   costOf(model: string, usage: Usage): number {

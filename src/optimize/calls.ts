@@ -1,12 +1,12 @@
 import { recognizeRequest } from '../contracts/index.js';
 import { formatProposal } from '../contracts/proposal.js';
-import { BudgetExhaustedError, type BudgetScope } from '../llm/budget.js';
+import { BudgetExhaustedError, type BudgetScope, checkBudgets } from '../llm/budget.js';
 import type { BudgetLimit } from '../llm/config.js';
 import type { CallRole, ChatRequest, ChatResponse, CompleteOptions, LlmClient, Usage } from '../llm/types.js';
 import { hashValue, sha256 } from '../util/hash.js';
 
 import { SpendLedger } from './ledger.js';
-import { type RoleCounts, type Spend, zeroCounts } from './spend.js';
+import { type RoleCounts, type Spend, totalCount, zeroCounts } from './spend.js';
 
 export { addSpend, type RoleCounts, type Spend, zeroCounts, zeroSpend } from './spend.js';
 
@@ -60,21 +60,10 @@ export class CountingClient implements LlmClient {
   private checkBudget(role: CallRole): void {
     if (!this.budget) return;
     const total = this.ledger.total();
-    const sum = (c: RoleCounts) => c.agent + c.optimizer + c.judge;
-    for (const scope of ['total', role] as const) {
-      const limit = this.budget.limits[scope];
-      if (!limit) continue;
-      const pick = (c: RoleCounts) => (scope === 'total' ? sum(c) : c[scope]);
-      const calls = pick(total.calls);
-      const tokens = pick(total.tokens);
-      const usd = pick(total.usd);
-      if (limit.calls !== undefined && calls + 1 > limit.calls)
-        throw new BudgetExhaustedError(scope, 'calls', limit.calls, calls);
-      if (limit.tokens !== undefined && tokens >= limit.tokens)
-        throw new BudgetExhaustedError(scope, 'tokens', limit.tokens, tokens);
-      if (limit.usd !== undefined && usd >= limit.usd)
-        throw new BudgetExhaustedError(scope, 'usd', limit.usd, usd);
-    }
+    checkBudgets(this.budget.limits, role, (scope) => {
+      const pick = (c: RoleCounts) => (scope === 'total' ? totalCount(c) : c[scope]);
+      return { calls: pick(total.calls), tokens: pick(total.tokens), usd: pick(total.usd) };
+    });
   }
 
   /** Checks the budget and reserves one call in the ledger (remembering a refusal). */

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, wr
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { CallRole } from '../llm/types.js';
-import { addSpend, type Spend, zeroSpend } from './spend.js';
+import { addSpend, type Spend, totalCount, zeroSpend } from './spend.js';
 
 /**
  * The run's spend ledger, `spend.jsonl` in the run dir: write-ahead and append-only. A paid call is
@@ -58,7 +58,8 @@ export class SpendLedger {
   static open(path: string, carried?: Spend): SpendLedger {
     if (existsSync(path)) return new SpendLedger(path, readLedger(path));
     const ledger = new SpendLedger(path, carried ?? zeroSpend());
-    if (carried && totalCalls(carried) + totalOf(carried.tokens) > 0) ledger.append({ carry: carried }, true);
+    if (carried && totalCount(carried.calls) + totalCount(carried.tokens) > 0)
+      ledger.append({ carry: carried }, true);
     return ledger;
   }
 
@@ -133,6 +134,3 @@ export function readLedger(path: string): Spend {
   }
   return spend;
 }
-
-const totalOf = (c: Record<CallRole, number>) => c.agent + c.optimizer + c.judge;
-const totalCalls = (s: Spend) => totalOf(s.calls);

@@ -48,6 +48,7 @@ import type {
   StepReport,
   Strategy,
 } from './search.js';
+import { totalCount } from './spend.js';
 
 /** The MASPO schedule: rounds × agents (topological) × generations, with beam refresh on revisits. */
 
@@ -823,14 +824,12 @@ class MaspoRun {
         round: step.round,
         generation: step.generation,
         bestJ: st.best.J,
-        calls: sumCounts(ctx.client.paid()),
+        calls: totalCount(ctx.client.paid()),
       });
     }
     return this.result();
   }
 }
-
-const sumCounts = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
 
 export const maspoStrategy: Strategy = {
   name: 'maspo',

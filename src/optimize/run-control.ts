@@ -10,7 +10,7 @@ import { CountingClient, DryRunClient } from './calls.js';
 import { LEDGER_FILE, SpendLedger } from './ledger.js';
 import { LOCK_FILE, RunLock } from './run-lock.js';
 import { newRunId, nullRecorder, type Recorder, RunDir } from './rundir.js';
-import { type RoleCounts, type Spend, subCounts, zeroCounts, zeroSpend } from './spend.js';
+import { type RoleCounts, type Spend, subCounts, totalCount, zeroCounts, zeroSpend } from './spend.js';
 
 /**
  * Run control: where a run lives, resuming it, its budget across processes (the write-ahead ledger),
@@ -254,7 +254,7 @@ export function describeResume(r: ResumePoint): string {
       ? 'from the start (no step was checkpointed)'
       : `at step ${r.step}${r.agent !== undefined ? ` (agent ${r.agent}, round ${r.round}, generation ${r.generation})` : ''}`;
   const p = r.paid;
-  return `resuming run ${r.runId} ${where}; ${p.agent + p.optimizer + p.judge} calls already paid (agent ${p.agent}, optimizer ${p.optimizer}, judge ${p.judge})`;
+  return `resuming run ${r.runId} ${where}; ${totalCount(p)} calls already paid (agent ${p.agent}, optimizer ${p.optimizer}, judge ${p.judge})`;
 }
 
 /** One run's control: the counting client, the recorder with checkpoints, and the final files. */

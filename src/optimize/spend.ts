@@ -14,6 +14,9 @@ export const subCounts = (a: RoleCounts, b: RoleCounts): RoleCounts => ({
   judge: a.judge - b.judge,
 });
 
+/** All roles together. */
+export const totalCount = (c: RoleCounts): number => c.agent + c.optimizer + c.judge;
+
 /** What a run has spent, per role: paid calls, tokens (input + output) and USD (price table). */
 export interface Spend {
   calls: RoleCounts;

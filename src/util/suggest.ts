@@ -14,9 +14,3 @@ export function closestName(input: string, names: readonly string[]): string | u
   }
   return best?.name;
 }
-
-/** ` did you mean "x"?` when a name is close to `input`, else the empty string. */
-export function didYouMean(input: string, names: readonly string[]): string {
-  const near = closestName(input, names);
-  return near ? ` did you mean "${near}"?` : '';
-}
