@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { ThresholdError, UsageError } from '../errors.js';
+import { isAbort } from '../llm/errors.js';
 
 /**
  * The one table from an error to the exit code of every `maspo` command (docs/cli.md, "Exit codes").
@@ -54,9 +55,6 @@ const EXPECTED_ERRNO = new Set([
   'EMFILE',
 ]);
 
-const isAbortError = (err: unknown): boolean =>
-  err instanceof Error && (err.name === 'AbortError' || err.name === 'AbortedError');
-
 export interface ExitDecision {
   code: ExitCode;
   /** What to print on stderr (one line unless `debug`); empty when already printed (commander). */
@@ -76,7 +74,7 @@ export function exitFor(err: unknown, debug = false): ExitDecision {
   }
   // A usage message may list several problems (one per line); it is printed whole, never with a stack.
   const firstLine = err.message.trimEnd();
-  if (isAbortError(err)) return { code: EXIT.interrupted, message: withStack(`maspo: ${firstLine}`) };
+  if (isAbort(err)) return { code: EXIT.interrupted, message: withStack(`maspo: ${firstLine}`) };
   if (err instanceof ThresholdError || THRESHOLD_NAMES.has(err.name))
     return { code: EXIT.gateFailed, message: withStack(`maspo: ${firstLine}`) };
   if (err instanceof UsageError || EXPECTED_NAMES.has(err.name))

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../util/fs.js';
 import { hashValue } from '../util/hash.js';
+import { isProcessAlive } from '../util/process.js';
 import { CacheMissError } from './errors.js';
 import type { ModelRef } from './model-ref.js';
 import { redactSecrets } from './secrets.js';
@@ -172,7 +173,7 @@ export class ResponseCache {
       const p = join(dir, name);
       try {
         const age = now - statSync(p).mtimeMs;
-        if (age > ORPHAN_AGE_MS || (age > DEAD_OWNER_AGE_MS && !isAlive(Number(m[1])))) unlinkSync(p);
+        if (age > ORPHAN_AGE_MS || (age > DEAD_OWNER_AGE_MS && !isProcessAlive(Number(m[1])))) unlinkSync(p);
       } catch {
         // already gone
       }
@@ -208,15 +209,4 @@ export function inspectEntry(text: string, key: string): { entry: Entry } | { pr
 function sealed(key: string, result: ProviderResult, createdAt: string): Entry {
   const clean = entrySchema.shape.result.parse(result);
   return { key, result: clean, createdAt, sha256: entryChecksum(key, clean) };
-}
-
-/** Whether a process with this pid exists on this machine. */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

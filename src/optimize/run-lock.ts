@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isProcessAlive } from '../util/process.js';
 
 /** Another live process holds the run: exit 2 (two processes on one run would both spend its budget). */
 export class RunInUseError extends UsageError {
@@ -48,7 +49,7 @@ export class RunLock {
       const holder = readHolder(file);
       // This process already holds it (a library caller opening the same run again).
       if (holder && holder.pid === me.pid && holder.host === me.host) return new RunLock(file);
-      if (holder && (holder.host !== me.host || isAlive(holder.pid))) {
+      if (holder && (holder.host !== me.host || isProcessAlive(holder.pid))) {
         throw new RunInUseError(
           `run ${runId} is in use by process ${holder.pid} on ${holder.host} (since ${holder.startedAt}); two processes on one run would both spend its budget. Wait for it to finish or stop it; if it is no longer running, delete ${file}`,
         );
@@ -86,15 +87,5 @@ function readHolder(file: string): Holder | null {
       : null;
   } catch {
     return null;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
