@@ -199,17 +199,13 @@ export async function openRun(id: RunIdentity, opts: RunControlOptions): Promise
 /** Without a run id: the latest run this very config started, else the latest of a config of the same
  *  name (so the refusal can say what changed); runs of other configs are not ours. */
 function findRunToResume(id: RunIdentity, runsDir: string): string {
+  const schema = runStateSchema as z.ZodType<RunStateFile>;
   const runId =
-    RunDir.latest<RunStateFile>(
-      runsDir,
-      (s) => s.hashes?.config === id.hashes.config,
-      runStateSchema as z.ZodType<RunStateFile>,
-    ) ??
-    RunDir.latest<RunStateFile>(
-      runsDir,
-      (s) => s.configName === id.config.name && s.benchmark === id.benchmark,
-      runStateSchema as z.ZodType<RunStateFile>,
-    );
+    RunDir.latest<RunStateFile>(runsDir, { accept: (s) => s.hashes?.config === id.hashes.config, schema }) ??
+    RunDir.latest<RunStateFile>(runsDir, {
+      accept: (s) => s.configName === id.config.name && s.benchmark === id.benchmark,
+      schema,
+    });
   if (!runId)
     throw new ResumeError(
       `nothing to resume: no run of config "${id.config.name}" (${id.benchmark}) with a state.json in ${runsDir}. Start one without --resume, or pass a run id.`,

@@ -172,14 +172,14 @@ export class RunDir {
   }
 
   /**
-   * The most recent run id in `runsDir` (ids sort by creation time) whose state passes `accept`, or null.
-   * With `schema`, a newer run whose state.json cannot be read is an error (CorruptRunError) rather than
-   * skipped: `--resume` must never quietly continue an older run instead.
+   * The most recent run id in `runsDir` (ids sort by creation time), or null; with `filter`, the most
+   * recent whose state (validated by `filter.schema`) passes `filter.accept`. A newer run whose state.json
+   * cannot be read is then an error (CorruptRunError) rather than skipped: `--resume` must never quietly
+   * continue an older run instead.
    */
   static latest<S = unknown>(
     runsDir: string,
-    accept?: (state: S) => boolean,
-    schema?: z.ZodType<S>,
+    filter?: { accept: (state: S) => boolean; schema: z.ZodType<S> },
   ): string | null {
     if (!existsSync(runsDir)) return null;
     const ids = readdirSync(runsDir, { withFileTypes: true })
@@ -188,7 +188,7 @@ export class RunDir {
       .sort()
       .reverse();
     for (const id of ids) {
-      if (!accept) return id;
+      if (!filter) return id;
       const path = join(runsDir, id, 'state.json');
       let text: string;
       try {
@@ -196,21 +196,13 @@ export class RunDir {
       } catch {
         continue; // removed since the listing
       }
-      if (schema) {
-        const r = parseStateText(text, schema);
-        if ('problem' in r) {
-          throw new CorruptRunError(
-            `${path} is corrupt (${r.problem}), and it is the newest run in ${runsDir}: --resume will not skip it and continue an older run. Fix: resume a run by id (--resume <id>), move ${join(runsDir, id)} out of ${runsDir} if it is not needed, or start a new run without --resume.`,
-          );
-        }
-        if (accept(r.state)) return id;
-        continue;
+      const r = parseStateText(text, filter.schema);
+      if ('problem' in r) {
+        throw new CorruptRunError(
+          `${path} is corrupt (${r.problem}), and it is the newest run in ${runsDir}: --resume will not skip it and continue an older run. Fix: resume a run by id (--resume <id>), move ${join(runsDir, id)} out of ${runsDir} if it is not needed, or start a new run without --resume.`,
+        );
       }
-      try {
-        if (accept(JSON.parse(text) as S)) return id;
-      } catch {
-        // an unreadable state is not a run we can resume
-      }
+      if (filter.accept(r.state)) return id;
     }
     return null;
   }
