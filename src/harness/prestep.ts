@@ -110,7 +110,7 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
     ).slice(0, 16);
     return { ...base, prompts, action: 'seed', staleReasons: [] };
   }
-  const promptsPath = resolve(opts.promptsPath ?? defaultPromptsPath(opts.configPath));
+  const promptsPath = resolve(opts.promptsPath ?? defaultArtifactPath(opts.configPath));
   const runsDir = resolve(opts.runsDir ?? '.maspo/runs');
   const { readArtifact, ArtifactError } = await import('../optimize/artifact.js');
   /** The artifact at `path` when it is fresh (and its prompts valid), else why it is stale. */
@@ -156,7 +156,7 @@ export async function resolvePrompts(opts: PrestepOptions): Promise<PrestepResul
       : 'the response cache is in replay mode (llm.cache.mode: replay)';
     throw new StalePromptsError(
       `the prompts in ${promptsPath} are stale: ${reasons.join('; ')}. They cannot be re-optimized here because ${why}. ` +
-        `Refresh them with \`maspo optimize --config ${opts.configPath} --out ${opts.promptsPath ?? defaultPromptsPath(opts.configPath)}\` ` +
+        `Refresh them with \`maspo optimize --config ${opts.configPath} --out ${opts.promptsPath ?? defaultArtifactPath(opts.configPath)}\` ` +
         '(with model access, or with a response cache that holds the calls), commit the new file, and run again.',
     );
   }
@@ -232,6 +232,3 @@ export function checkArtifactPrompts(
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
   throw new HarnessInputError(`${file}: field "${issues[0]!.path}": ${issues[0]!.message}${more}`);
 }
-
-/** Where a config's prompt artifact lives unless `--prompts` says otherwise (the one rule `optimize` uses too). */
-export const defaultPromptsPath = defaultArtifactPath;

@@ -86,7 +86,7 @@ export function runRecordFor(modules: ReadonlyArray<TestModule>, vitest?: Vitest
 }
 
 /** The error that stopped the run as a whole (an unreachable endpoint), if an item's test recorded one. */
-function fatalError(modules: ReadonlyArray<TestModule>): string | undefined {
+export function fatalError(modules: ReadonlyArray<TestModule>): string | undefined {
   for (const m of modules)
     for (const t of m.children.allTests()) if (t.meta().maspoFatal) return t.meta().maspoFatal;
   return undefined;

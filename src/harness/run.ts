@@ -12,7 +12,7 @@ import { formatVerdict, type GateOptions } from './gate.js';
 import { maspoReporters } from './plugin.js';
 import { resolvePrompts } from './prestep.js';
 import type { RunRecordReporter } from './reporter-base.js';
-import { collectItemRecords, gitInfo, sharedState } from './reporting.js';
+import { collectItemRecords, fatalError, gitInfo, sharedState } from './reporting.js';
 import {
   mergeShards,
   SHARD_FILE_VERSION,
@@ -213,8 +213,8 @@ export async function runEval(o: EvalOptions): Promise<EvalOutcome> {
   const watcher: Reporter = {
     onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>) {
       unhandled = errors.length;
+      fatal = fatalError(modules);
       for (const m of modules) {
-        for (const t of m.children.allTests()) fatal ??= t.meta().maspoFatal;
         for (const e of m.errors()) collectErrors.push(`${relative(root, m.moduleId)}: ${e.message}`);
       }
     },

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { MaspoConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
@@ -173,8 +173,9 @@ export async function openRun(id: RunIdentity, opts: RunControlOptions): Promise
       throw err;
     }
   } else {
-    runDir = RunDir.create(runsDir, newRunId(id.hashes.config));
-    lock = RunLock.acquire(join(runDir.dir, LOCK_FILE), runDir.dir.split(/[\\/]/).at(-1)!, notify);
+    const runId = newRunId(id.hashes.config);
+    runDir = RunDir.create(runsDir, runId);
+    lock = RunLock.acquire(join(runDir.dir, LOCK_FILE), runId, notify);
   }
   // The write-ahead ledger: every paid call of every process of this run, reserved before it is sent.
   const ledger = SpendLedger.open(join(runDir.dir, LEDGER_FILE), carried);
@@ -187,7 +188,7 @@ export async function openRun(id: RunIdentity, opts: RunControlOptions): Promise
     },
     ledger,
   );
-  const runId = runDir.dir.split(/[\\/]/).at(-1)!;
+  const runId = basename(runDir.dir);
   let resumed: ResumePoint | null = null;
   if (opts.resume) {
     resumed = resumePoint(runId, runDir, cursor, ledger.previous.calls);
